@@ -1,0 +1,106 @@
+package dev.berth.core.daemon;
+
+import dev.berth.config.ConfigProblem;
+import dev.berth.core.metrics.MetricsHttpServer;
+import dev.berth.core.metrics.Metrics;
+import dev.berth.core.plugin.DaemonInfo;
+import dev.berth.core.plugin.GrpcServiceProvider;
+import dev.berth.core.plugin.PluginInfo;
+import dev.berth.core.plugin.PluginState;
+import dev.berth.core.plugin.PluginTypes;
+import dev.berth.core.registry.DiscoveredPlugin;
+import dev.berth.core.registry.InitEnvironment;
+import dev.berth.core.registry.PluginRegistry;
+import dev.berth.core.registry.StartupException;
+import dev.berth.core.server.UnixSocketServer;
+import io.grpc.ServerServiceDefinition;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running berthd: plugins started in dependency order, their gRPC services on the unix socket, and the
+ * optional metrics endpoint. {@link #stop()} undoes it in reverse.
+ */
+public final class Daemon {
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    /** The plugin that serves CRI; the node is useless to a kubelet without it, so its absence is shouted. */
+    static final String CRI_PLUGIN = PluginTypes.GRPC + ".cri";
+
+    private final PluginRegistry registry;
+    private final UnixSocketServer server;
+    private final MetricsHttpServer metricsServer;
+
+    private Daemon(PluginRegistry registry, UnixSocketServer server, MetricsHttpServer metricsServer) {
+        this.registry = registry;
+        this.server = server;
+        this.metricsServer = metricsServer;
+    }
+
+    public static Daemon start(BootConfig boot, Instant started) throws StartupException, IOException {
+        for (ConfigProblem w : boot.loaded().warnings()) {
+            LOG.warn("config: {}", w);
+        }
+        DaemonConfig cfg = boot.daemon();
+        BuildInfo build = BuildInfo.load();
+        Metrics metrics = new Metrics();
+        registerJvmGauges(metrics);
+        InitEnvironment env = new InitEnvironment(cfg.root(), cfg.state(), boot.loaded()::plugin,
+                cfg.disabledPlugins(), cfg.requiredPlugins(),
+                new DaemonInfo(build.version(), build.revision(), started, boot.loaded()), metrics);
+        List<String> loadErrors = new ArrayList<>();
+        List<DiscoveredPlugin> discovered = boot.discovery().discover(loadErrors);
+        PluginRegistry registry = new PluginRegistry(env);
+        registry.start(discovered);
+        UnixSocketServer server;
+        MetricsHttpServer metricsServer = null;
+        try {
+            List<ServerServiceDefinition> services = new ArrayList<>();
+            registry.instances(PluginTypes.GRPC, GrpcServiceProvider.class).values().forEach(p -> services.addAll(p.services()));
+            server = UnixSocketServer.start(cfg.grpc(), services);
+            if (!cfg.metricsAddress().isEmpty()) {
+                metricsServer = MetricsHttpServer.start(cfg.metricsAddress(), metrics);
+                LOG.info("metrics on http://{}/metrics", cfg.metricsAddress());
+            }
+        } catch (IOException | RuntimeException e) {
+            registry.close();
+            throw e;
+        }
+        reportPlugins(registry.plugins(), loadErrors);
+        LOG.info("berthd {} serving on {} ({} ms after start)", build.version(), cfg.grpc().address(),
+                Duration.between(started, Instant.now()).toMillis());
+        return new Daemon(registry, server, metricsServer);
+    }
+
+    private static void reportPlugins(List<PluginInfo> plugins, List<String> loadErrors) {
+        loadErrors.forEach(e -> LOG.error("plugin jar not loaded: {}", e));
+        long ok = plugins.stream().filter(p -> p.state() == PluginState.OK).count();
+        LOG.info("plugins: {} ok, {} not ok", ok, plugins.size() - ok);
+        PluginInfo cri = plugins.stream().filter(p -> p.fullName().equals(CRI_PLUGIN)).findFirst().orElse(null);
+        if (cri == null || cri.state() != PluginState.OK) {
+            String why = cri == null ? "it is not installed" : "it is " + cri.state().label() + ": " + cri.reason();
+            LOG.error("*** CRI IS NOT SERVING: plugin {} is not running because {}. A kubelet cannot use this node. ***", CRI_PLUGIN, why);
+        }
+    }
+
+    private static void registerJvmGauges(Metrics metrics) {
+        Runtime rt = Runtime.getRuntime();
+        metrics.gauge("berth_jvm_heap_used_bytes", "Java heap in use.", () -> rt.totalMemory() - rt.freeMemory());
+        metrics.gauge("berth_jvm_threads", "Live JVM threads.", () -> ManagementFactory.getThreadMXBean().getThreadCount());
+    }
+
+    /** Stops serving (in-flight calls get a bounded grace), then closes plugins in reverse init order. */
+    public void stop() {
+        server.stop(Duration.ofSeconds(10));
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
+        registry.close();
+        LOG.info("berthd stopped");
+    }
+}

@@ -1,0 +1,47 @@
+package dev.berth.core.logging;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.PatternLayout;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.Layout;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Points all logging at stderr in the configured level and format ({@code [debug] level, format}). */
+public final class LogSetup {
+    private LogSetup() {
+    }
+
+    /** @param format "text" or "json" */
+    public static void configure(String level, String format) {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        ctx.reset();
+        Layout<ILoggingEvent> layout;
+        if ("json".equals(format)) {
+            layout = new JsonLayout();
+        } else {
+            PatternLayout p = new PatternLayout();
+            p.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg%kvp{NONE}%n%ex");
+            layout = p;
+        }
+        layout.setContext(ctx);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
+        encoder.setContext(ctx);
+        encoder.setLayout(layout);
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> out = new ConsoleAppender<>();
+        out.setContext(ctx);
+        out.setTarget("System.err");
+        out.setEncoder(encoder);
+        out.start();
+        ch.qos.logback.classic.Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.toLevel(level, Level.INFO));
+        root.addAppender(out);
+        // grpc and netty are chatty below info and say nothing an operator acts on
+        ctx.getLogger("io.grpc").setLevel(Level.INFO);
+    }
+}

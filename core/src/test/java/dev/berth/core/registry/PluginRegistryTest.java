@@ -1,0 +1,207 @@
+package dev.berth.core.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.berth.core.metrics.Metrics;
+import dev.berth.core.plugin.InitContext;
+import dev.berth.core.plugin.PluginInfo;
+import dev.berth.core.plugin.PluginState;
+import dev.berth.core.plugin.Registration;
+import dev.berth.core.plugin.Requirement;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PluginRegistryTest {
+    @TempDir
+    Path dir;
+
+    private final List<String> events = new ArrayList<>();
+
+    private Registration plugin(String type, String id, Requirement... requires) {
+        return Registration.builder(type, id).requires(requires).init(ctx -> {
+            events.add("init " + ctx.registration().fullName());
+            return (AutoCloseable) () -> events.add("close " + type + "." + id);
+        });
+    }
+
+    private Registration failing(String type, String id) {
+        return Registration.builder(type, id).init(ctx -> {
+            throw new IllegalStateException("boom in " + id);
+        });
+    }
+
+    private PluginRegistry registry(Set<String> disabled, Set<String> required) {
+        return new PluginRegistry(new InitEnvironment(dir.resolve("root"), dir.resolve("state"),
+                name -> ConfigFactory.parseString("name = \"" + name + "\""), disabled, required, null, new Metrics()));
+    }
+
+    private static List<DiscoveredPlugin> builtin(Registration... rs) {
+        return Arrays.stream(rs).map(r -> new DiscoveredPlugin(r, "builtin")).collect(Collectors.toList());
+    }
+
+    private static Map<String, PluginInfo> byName(PluginRegistry reg) {
+        return reg.plugins().stream().collect(Collectors.toMap(PluginInfo::fullName, i -> i));
+    }
+
+    @Test
+    void initsDependenciesFirstAndClosesInReverse() throws Exception {
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(builtin(
+                plugin("t.cri", "cri", Requirement.type("t.snap"), Requirement.plugin("t.content", "local")),
+                plugin("t.snap", "overlay", Requirement.type("t.content")),
+                plugin("t.content", "local")));
+        assertThat(events).containsExactly("init t.content.local", "init t.snap.overlay", "init t.cri.cri");
+        assertThat(reg.plugins()).extracting(PluginInfo::state).containsOnly(PluginState.OK);
+        events.clear();
+        reg.close();
+        assertThat(events).containsExactly("close t.cri.cri", "close t.snap.overlay", "close t.content.local");
+    }
+
+    @Test
+    void keepsInputOrderWhenUnconstrained() throws Exception {
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(builtin(plugin("t.a", "one"), plugin("t.b", "two"), plugin("t.c", "three")));
+        assertThat(events).containsExactly("init t.a.one", "init t.b.two", "init t.c.three");
+    }
+
+    @Test
+    void failingInitIsMarkedErrorAndOthersStillStart() throws Exception {
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(builtin(failing("t.bad", "x"), plugin("t.good", "y")));
+        Map<String, PluginInfo> infos = byName(reg);
+        assertThat(infos.get("t.bad.x").state()).isEqualTo(PluginState.ERROR);
+        assertThat(infos.get("t.bad.x").reason()).isEqualTo("boom in x");
+        assertThat(infos.get("t.good.y").state()).isEqualTo(PluginState.OK);
+        assertThat(reg.instances("t.bad", Object.class)).isEmpty();
+    }
+
+    @Test
+    void pluginWithMissingDependencyIsSkippedWithReason() throws Exception {
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(builtin(plugin("t.cri", "cri", Requirement.type("t.runtime"))));
+        PluginInfo info = byName(reg).get("t.cri.cri");
+        assertThat(info.state()).isEqualTo(PluginState.SKIPPED);
+        assertThat(info.reason()).isEqualTo("requires t.runtime.*: none is installed");
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void pluginWhoseDependencyFailedIsSkippedNamingIt() throws Exception {
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(builtin(plugin("t.cri", "cri", Requirement.plugin("t.runtime", "runc")), failing("t.runtime", "runc")));
+        PluginInfo info = byName(reg).get("t.cri.cri");
+        assertThat(info.state()).isEqualTo(PluginState.SKIPPED);
+        assertThat(info.reason()).isEqualTo("requires t.runtime.runc: t.runtime.runc is error");
+    }
+
+    @Test
+    void optionalDependencyOrdersButDoesNotBlock() throws Exception {
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(builtin(plugin("t.cri", "cri", Requirement.optionalType("t.runtime"), Requirement.optionalType("t.none")),
+                plugin("t.runtime", "runc")));
+        assertThat(events).containsExactly("init t.runtime.runc", "init t.cri.cri");
+        assertThat(byName(reg).get("t.cri.cri").state()).isEqualTo(PluginState.OK);
+    }
+
+    @Test
+    void disabledPluginsAreNotInitialisedAndTheirDependentsAreSkipped() throws Exception {
+        PluginRegistry reg = registry(Set.of("t.content.local"), Set.of());
+        reg.start(builtin(plugin("t.content", "local"), plugin("t.snap", "overlay", Requirement.type("t.content"))));
+        Map<String, PluginInfo> infos = byName(reg);
+        assertThat(infos.get("t.content.local").state()).isEqualTo(PluginState.SKIPPED);
+        assertThat(infos.get("t.content.local").reason()).isEqualTo("disabled by disabled_plugins");
+        assertThat(infos.get("t.snap.overlay").state()).isEqualTo(PluginState.SKIPPED);
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void requiredPluginFailingStopsStartupAndClosesWhatStarted() {
+        PluginRegistry reg = registry(Set.of(), Set.of("t.bad.x"));
+        assertThatThrownBy(() -> reg.start(builtin(plugin("t.a", "first"), failing("t.bad", "x"), plugin("t.c", "never"))))
+                .isInstanceOf(StartupException.class)
+                .hasMessage("required plugin t.bad.x is error: boom in x");
+        assertThat(events).containsExactly("init t.a.first", "close t.a.first");
+    }
+
+    @Test
+    void requiredPluginSkippedForMissingDependencyStopsStartup() {
+        PluginRegistry reg = registry(Set.of(), Set.of("t.cri.cri"));
+        assertThatThrownBy(() -> reg.start(builtin(plugin("t.cri", "cri", Requirement.type("t.runtime")))))
+                .isInstanceOf(StartupException.class)
+                .hasMessage("required plugin t.cri.cri is skipped: requires t.runtime.*: none is installed");
+    }
+
+    @Test
+    void requiredPluginNotInstalledOrDisabledStopsStartup() {
+        assertThatThrownBy(() -> registry(Set.of(), Set.of("t.x.y")).start(builtin(plugin("t.a", "b"))))
+                .isInstanceOf(StartupException.class).hasMessage("required plugin t.x.y is not installed");
+        assertThatThrownBy(() -> registry(Set.of("t.a.b"), Set.of("t.a.b")).start(builtin(plugin("t.a", "b"))))
+                .isInstanceOf(StartupException.class).hasMessage("required plugin t.a.b is listed in disabled_plugins");
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void cycleFailsStartupNamingTheCycle() {
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        assertThatThrownBy(() -> reg.start(builtin(
+                plugin("t.free", "z"),
+                plugin("t.a", "a", Requirement.type("t.b")),
+                plugin("t.b", "b", Requirement.plugin("t.c", "c")),
+                plugin("t.c", "c", Requirement.optionalType("t.a")))))
+                .isInstanceOf(StartupException.class)
+                .hasMessage("plugin dependency cycle: t.a.a -> t.b.b -> t.c.c -> t.a.a");
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void duplicateFullNameIsAnError() throws Exception {
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(List.of(new DiscoveredPlugin(plugin("t.a", "x"), "builtin"),
+                new DiscoveredPlugin(plugin("t.a", "x"), "/plugins/evil")));
+        assertThat(reg.plugins()).extracting(PluginInfo::state, PluginInfo::origin).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple(PluginState.ERROR, "/plugins/evil"),
+                org.assertj.core.groups.Tuple.tuple(PluginState.OK, "builtin"));
+        assertThat(events).containsExactly("init t.a.x");
+    }
+
+    @Test
+    void initContextGivesConfigDirectoriesAndDependencies() throws Exception {
+        List<Object> seen = new ArrayList<>();
+        Registration user = Registration.builder("t.user", "u").requires(Requirement.type("t.dep")).init(ctx -> {
+            InitContext c = ctx;
+            Config cfg = c.config();
+            seen.add(cfg.getString("name"));
+            seen.add(c.root());
+            seen.add(Files.isDirectory(c.state()));
+            seen.add(c.get("t.dep", String.class));
+            seen.add(c.getAll("t.dep", String.class));
+            seen.add(c.plugins().size());
+            return "user";
+        });
+        Registration dep1 = Registration.builder("t.dep", "one").init(ctx -> "dep-one");
+        Registration dep2 = Registration.builder("t.dep", "two").init(ctx -> "dep-two");
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(builtin(user, dep1, dep2));
+        assertThat(seen).containsExactly("t.user.u", dir.resolve("root/t.user.u"), true, "dep-one",
+                Map.of("one", "dep-one", "two", "dep-two"), 2);
+        assertThat(Files.getPosixFilePermissions(dir.resolve("root/t.user.u")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
+
+    @Test
+    void registrationRejectsBadNames() {
+        assertThatThrownBy(() -> Registration.builder("Bad Type", "x").init(c -> "")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Registration.builder("t.ok", "").init(c -> "")).isInstanceOf(IllegalArgumentException.class);
+    }
+}
