@@ -1,0 +1,6 @@
+package dev.berth.cli;
+
+/** {@code -o}: how a command prints. */
+enum OutputFormat {
+    table, json
+}

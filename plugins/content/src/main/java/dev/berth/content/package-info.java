@@ -1,0 +1,4 @@
+/**
+ * The content store plugin (io.berth.content.v1)
+ */
+package dev.berth.content;

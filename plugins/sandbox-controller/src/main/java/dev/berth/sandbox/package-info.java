@@ -1,0 +1,4 @@
+/**
+ * The pod sandbox controller plugin (io.berth.sandbox.controller.v1.podsandbox)
+ */
+package dev.berth.sandbox;
