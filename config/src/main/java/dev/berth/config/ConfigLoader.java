@@ -36,7 +36,11 @@ public final class ConfigLoader {
     public static final int VERSION = 1;
     private static final String PLUGINS = "plugins";
 
+    /** Top-level reference.conf key listing settings removed in earlier releases: {key, release, note}. */
+    static final String DROPPED = "_dropped";
+
     private final Config reference;
+    private final Map<String, String> dropped = new LinkedHashMap<>();
 
     /** @param loaders class loaders whose {@code reference.conf} resources (all of them) define the schema */
     public ConfigLoader(List<ClassLoader> loaders) {
@@ -54,7 +58,14 @@ public final class ConfigLoader {
         Config merged = ConfigFactory.empty();
         ConfigParseOptions opts = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false);
         for (URL u : urls) {
-            merged = merged.withFallback(ConfigFactory.parseURL(u, opts));
+            Config c = ConfigFactory.parseURL(u, opts);
+            if (c.hasPath(DROPPED)) {
+                for (Config d : c.getConfigList(DROPPED)) {
+                    String note = d.hasPath("note") ? ": " + d.getString("note") : "";
+                    dropped.put(d.getString("key"), "removed in Berth " + d.getString("release") + note + "; ignored");
+                }
+            }
+            merged = merged.withFallback(c.withoutPath(DROPPED));
         }
         this.reference = merged.resolve();
     }
@@ -122,7 +133,7 @@ public final class ConfigLoader {
             problems.add(problem(source, pos.line(), pos.column(), "version",
                     "unsupported config version " + version + "; this berthd reads version " + VERSION));
         }
-        Map<String, Object> tree = new Validator(source, problems).table(toml, reference.root(), List.of());
+        Map<String, Object> tree = new Validator(source, problems, dropped).table(toml, reference.root(), List.of());
         return new Parsed(tree, problems);
     }
 
@@ -134,10 +145,12 @@ public final class ConfigLoader {
     private static final class Validator {
         private final String source;
         private final List<ConfigProblem> problems;
+        private final Map<String, String> dropped;
 
-        Validator(String source, List<ConfigProblem> problems) {
+        Validator(String source, List<ConfigProblem> problems, Map<String, String> dropped) {
             this.source = source;
             this.problems = problems;
+            this.dropped = dropped;
         }
 
         Map<String, Object> table(TomlTable t, ConfigObject schema, List<String> path) {
@@ -151,7 +164,11 @@ public final class ConfigLoader {
                 int col = pos == null ? 0 : pos.column();
                 ConfigValue expected = Schema.lookup(schema, key);
                 if (expected == null) {
-                    if (path.equals(List.of(PLUGINS))) {
+                    String gone = dropped.get(TomlKeys.dotted(here));
+                    if (gone != null) {
+                        problems.add(new ConfigProblem(ConfigProblem.Severity.WARNING, source, line, col,
+                                TomlKeys.dotted(here), gone));
+                    } else if (path.equals(List.of(PLUGINS))) {
                         problems.add(new ConfigProblem(ConfigProblem.Severity.WARNING, source, line, col,
                                 TomlKeys.dotted(here), "no plugin named '" + key + "' is installed; section ignored"));
                     } else {

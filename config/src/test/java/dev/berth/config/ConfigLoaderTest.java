@@ -17,6 +17,10 @@ class ConfigLoaderTest {
     private static final String DAEMON = """
             # Format version.
             version = 1
+            _dropped = [
+              {key = "old_root", release = "0.2.0", note = "use root"},
+              {key = "grpc.tcp_address", release = "0.3.0"}
+            ]
             # Where data lives.
             root = "/var/lib/x"
             disabled_plugins = []
@@ -147,6 +151,16 @@ class ConfigLoaderTest {
             assertThat(w.message()).contains("no plugin named 'io.example.v1.gone'");
         });
         assertThat(c.effective().hasPath("plugins.\"io.example.v1.gone\"")).isFalse();
+    }
+
+    @Test
+    void droppedKeysWarnWithRelease() throws IOException {
+        LoadedConfig c = loader.load(file("old_root = \"/x\"\n[grpc]\ntcp_address = \"0.0.0.0:1\"\n"));
+        assertThat(c.warnings()).extracting(ConfigProblem::toString).containsExactly(
+                dir.resolve("config.toml") + ":1:1: old_root: removed in Berth 0.2.0: use root; ignored",
+                dir.resolve("config.toml") + ":3:1: grpc.tcp_address: removed in Berth 0.3.0; ignored");
+        assertThat(c.effective().hasPath("old_root")).isFalse();
+        assertThat(loader.defaults().toToml()).doesNotContain("_dropped");
     }
 
     @Test
