@@ -43,5 +43,7 @@ public final class LogSetup {
         root.addAppender(out);
         // grpc and netty are chatty below info and say nothing an operator acts on
         ctx.getLogger("io.grpc").setLevel(Level.INFO);
+        // grpc-netty asks every channel for SO_KEEPALIVE, which unix sockets do not have: a warning per connection
+        ctx.getLogger("io.grpc.netty.shaded.io.netty.bootstrap").setLevel(Level.ERROR);
     }
 }

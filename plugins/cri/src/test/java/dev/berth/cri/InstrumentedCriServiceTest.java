@@ -1,0 +1,103 @@
+package dev.berth.cri;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.api.cri.v1.AuthConfig;
+import dev.berth.api.cri.v1.ImageSpec;
+import dev.berth.api.cri.v1.PullImageRequest;
+import dev.berth.api.cri.v1.StopContainerRequest;
+import dev.berth.api.cri.v1.VersionRequest;
+import dev.berth.api.cri.v1.VersionResponse;
+import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.metrics.Metrics;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class InstrumentedCriServiceTest {
+    private final Metrics metrics = new Metrics();
+    private final InstrumentedCriService rpc = new InstrumentedCriService(metrics);
+
+    /** Records what a call sent. */
+    static final class Recorder<T> implements StreamObserver<T> {
+        final List<T> values = new ArrayList<>();
+        Throwable error;
+        boolean completed;
+
+        @Override
+        public void onNext(T value) {
+            values.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            error = t;
+        }
+
+        @Override
+        public void onCompleted() {
+            completed = true;
+        }
+
+        Status status() {
+            return ((StatusRuntimeException) error).getStatus();
+        }
+    }
+
+    @Test
+    void successSendsTheResponseAndCountsOk() {
+        Recorder<VersionResponse> out = new Recorder<>();
+        rpc.unary("Version", VersionRequest.getDefaultInstance(), out, r -> VersionResponse.newBuilder().setRuntimeName("berth").build());
+        assertThat(out.values).extracting(VersionResponse::getRuntimeName).containsExactly("berth");
+        assertThat(out.completed).isTrue();
+        assertThat(metrics.writeText()).contains("berth_cri_requests_total{method=\"Version\",code=\"OK\"} 1");
+    }
+
+    @Test
+    void errorKindsBecomeTheirStatusCodes() {
+        for (ErrorKind kind : ErrorKind.values()) {
+            Recorder<VersionResponse> out = new Recorder<>();
+            rpc.unary("Version", VersionRequest.getDefaultInstance(), out, r -> {
+                throw new BerthException(kind, "said " + kind);
+            });
+            assertThat(out.status().getCode().name()).isEqualTo(kind.name());
+            assertThat(out.status().getDescription()).isEqualTo("said " + kind);
+            assertThat(out.values).isEmpty();
+        }
+    }
+
+    @Test
+    void unexpectedExceptionsAreInternalWithARequestIdAndTheServiceGoesOn() {
+        Recorder<VersionResponse> out = new Recorder<>();
+        rpc.unary("Version", VersionRequest.getDefaultInstance(), out, r -> {
+            throw new NullPointerException("bug");
+        });
+        assertThat(out.status().getCode()).isEqualTo(Status.Code.INTERNAL);
+        assertThat(out.status().getDescription()).matches("internal error \\(request [0-9a-f]+\\): java.lang.NullPointerException: bug");
+        assertThat(metrics.writeText()).contains("code=\"INTERNAL\"} 1");
+    }
+
+    @Test
+    void invalidRequestsNeverReachTheWork() {
+        Recorder<VersionResponse> out = new Recorder<>();
+        List<Object> reached = new ArrayList<>();
+        rpc.unary("StopContainer", StopContainerRequest.getDefaultInstance(), out, r -> {
+            reached.add(r);
+            return VersionResponse.getDefaultInstance();
+        });
+        assertThat(reached).isEmpty();
+        assertThat(out.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
+
+    @Test
+    void credentialsAreRedactedBeforeLogging() {
+        PullImageRequest req = PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage("busybox"))
+                .setAuth(AuthConfig.newBuilder().setUsername("u").setPassword("secret").setIdentityToken("tok")).build();
+        String logged = com.google.protobuf.TextFormat.shortDebugString(InstrumentedCriService.redacted(req));
+        assertThat(logged).contains("busybox").doesNotContain("secret", "tok", "username");
+    }
+}
