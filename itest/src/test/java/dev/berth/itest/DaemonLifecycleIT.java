@@ -153,6 +153,24 @@ class DaemonLifecycleIT {
         assertThat(ko.output()).contains(bad + ":3:", "did you mean 'address'");
     }
 
+    @Test
+    void berthdOwnCommandLine(Daemons.Session s) throws Exception {
+        Berthctl.Result help = Berthctl.tool("berthd", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.output()).contains("Usage: berthd", "config check");
+        Berthctl.Result wrong = Berthctl.tool("berthd", "--bogus");
+        assertThat(wrong.exitCode()).isEqualTo(2);
+        assertThat(wrong.output()).contains("unknown argument '--bogus'");
+        Berthctl.Result dump = Berthctl.tool("berthd", "config", "dump", "-c", s.config().write().toString());
+        assertThat(dump.exitCode()).as(dump.output()).isZero();
+        assertThat(dump.output()).contains("address = \"" + s.config().dir());
+        java.nio.file.Path bad = s.config().dir().resolve("bad.toml");
+        Files.writeString(bad, "version = 1\nroot = 7\n");
+        Berthctl.Result ko = Berthctl.tool("berthd", "config", "check", bad.toString());
+        assertThat(ko.exitCode()).isEqualTo(1);
+        assertThat(ko.output()).contains(bad + ":2:1: root: expected a string, got the number 7");
+    }
+
     private static int lineOf(String text, String needle) {
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {

@@ -59,7 +59,7 @@ public final class TestConfig {
         return dir.resolve("config.toml");
     }
 
-    Path write() throws IOException {
+    public Path write() throws IOException {
         StringBuilder b = new StringBuilder();
         b.append("version = 1\n");
         b.append("root = \"").append(dir.resolve("root")).append("\"\n");

@@ -42,8 +42,8 @@ public interface ContentStore {
     /**
      * Deletes a committed blob. Readers already open keep working.
      *
-     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND when there is no such blob; FAILED_PRECONDITION when a
-     *                                               lease holds it
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND when there is no such blob; FAILED_PRECONDITION when an
+     *                                               unexpired lease holds it
      */
     void delete(Digest digest);
 
@@ -62,7 +62,9 @@ public interface ContentStore {
      * @param expectedSize the blob's size if known, else -1
      * @param expected     the blob's digest if known, else null; also picks the digest algorithm
      * @throws dev.berth.core.errdefs.BerthException UNAVAILABLE ("ref … is locked") while another writer for
-     *                                               {@code ref} is open; INVALID_ARGUMENT for an empty ref
+     *                                               {@code ref} is open; ALREADY_EXISTS when {@code expected} is
+     *                                               given and already committed (nothing to write; callers treat
+     *                                               it as success); INVALID_ARGUMENT for an empty ref
      */
     Writer writer(String ref, long expectedSize, Digest expected);
 

@@ -8,9 +8,9 @@ import java.util.Set;
 
 /**
  * A lease keeps blobs alive while a client works with them, before anything labelled as a root references
- * them (e.g. the layers of an image whose pull has not finished). While a lease lists a digest, the content
- * store refuses to delete that blob, and garbage collection treats it as a root. An expired lease is removed by
- * {@link ContentStore#collectExpiredLeases()}.
+ * them (e.g. the layers of an image whose pull has not finished). While an unexpired lease lists a digest, the
+ * content store refuses to delete that blob, and garbage collection treats it as a root. An expired lease
+ * protects nothing and is removed by {@link ContentStore#collectExpiredLeases()}.
  *
  * @param id        the lease id
  * @param labels    free-form labels, immutable

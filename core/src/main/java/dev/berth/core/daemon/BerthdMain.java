@@ -7,53 +7,77 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
 
-/** {@code berthd}: runs the daemon in the foreground until SIGTERM or SIGINT; {@code berthd config …} inspects config. */
-@Command(name = "berthd", mixinStandardHelpOptions = true, versionProvider = BerthdMain.Version.class,
-        description = "Berth, a Kubernetes container runtime (CRI) daemon.",
-        subcommands = BerthdMain.ConfigCmd.class)
-public final class BerthdMain implements Callable<Integer> {
+/**
+ * {@code berthd}: runs the daemon in the foreground until SIGTERM or SIGINT; {@code berthd config …} inspects
+ * config. Arguments are parsed by {@link BerthdArgs} rather than picocli: picocli's Java 5 class files cannot go
+ * into the CDS archive and cost about 170 ms of every start (measured with bench/run), while berthd has only a
+ * handful of options. berthctl, where that matters less, uses picocli.
+ */
+public final class BerthdMain {
     /** Exit status when startup fails (bad config, socket in use, required plugin failed). */
     static final int EXIT_STARTUP = 1;
+    /** Exit status for a command line that cannot be parsed. */
+    static final int EXIT_USAGE = 2;
 
-    @Option(names = {"-c", "--config"}, description = "Config file (default ${DEFAULT-VALUE} if it exists, else built-in defaults).")
-    Path config;
-    @Option(names = "--root", description = "Overrides root.")
-    Path root;
-    @Option(names = "--state", description = "Overrides state.")
-    Path state;
-    @Option(names = {"-a", "--address"}, description = "Overrides grpc.address (the socket).")
-    Path address;
-    @Option(names = {"-l", "--log-level"}, description = "Overrides debug.level.")
-    String logLevel;
-
-    private final Instant started;
-
-    BerthdMain(Instant started) {
-        this.started = started;
+    private BerthdMain() {
     }
 
     public static void main(String[] args) {
         Instant started = Instant.now();
-        System.exit(new CommandLine(new BerthdMain(started)).execute(args));
+        Warmup.start();
+        System.exit(run(args, started));
     }
 
-    @Override
-    public Integer call() {
-        LogSetup.configure(logLevel != null ? logLevel : "info", "text");
+    static int run(String[] argv, Instant started) {
+        BerthdArgs args;
+        try {
+            args = BerthdArgs.parse(argv);
+        } catch (IllegalArgumentException e) {
+            System.err.println("berthd: " + e.getMessage());
+            System.err.print(BerthdArgs.USAGE);
+            return EXIT_USAGE;
+        }
+        switch (args.command()) {
+            case HELP -> {
+                System.out.print(BerthdArgs.USAGE);
+                return 0;
+            }
+            case VERSION -> {
+                BuildInfo b = BuildInfo.load();
+                System.out.println("berthd " + b.version() + " (revision " + b.revision() + ")");
+                return 0;
+            }
+            case CONFIG_DEFAULT -> {
+                System.out.print(ConfigCommands.defaults(args.pluginDir()));
+                return 0;
+            }
+            case CONFIG_DUMP -> {
+                try {
+                    System.out.print(ConfigCommands.dump(args.config()));
+                    return 0;
+                } catch (ConfigException e) {
+                    System.err.println("berthd: invalid configuration:\n" + e.getMessage());
+                    return EXIT_STARTUP;
+                }
+            }
+            case CONFIG_CHECK -> {
+                return ConfigCommands.check(args.checkFile(), new PrintWriter(System.out));
+            }
+            default -> {
+                return serve(args, started);
+            }
+        }
+    }
+
+    private static int serve(BerthdArgs args, Instant started) {
+        LogSetup.configure(args.logLevel() != null ? args.logLevel() : "info", "text");
         BootConfig boot;
         try {
-            boot = BootConfig.load(config, overrides());
+            boot = BootConfig.load(args.config(), args.overrides());
         } catch (ConfigException e) {
             System.err.println("berthd: invalid configuration:\n" + e.getMessage());
             return EXIT_STARTUP;
@@ -76,58 +100,5 @@ public final class BerthdMain implements Callable<Integer> {
         }
         daemon.stop();
         return 0;
-    }
-
-    private Map<String, Object> overrides() {
-        Map<String, Object> o = new LinkedHashMap<>();
-        if (root != null) {
-            o.put("root", root.toAbsolutePath().toString());
-        }
-        if (state != null) {
-            o.put("state", state.toAbsolutePath().toString());
-        }
-        if (address != null) {
-            o.put("grpc.address", address.toAbsolutePath().toString());
-        }
-        if (logLevel != null) {
-            o.put("debug.level", logLevel);
-        }
-        return o;
-    }
-
-    /** {@code berthd config default|dump|check}. */
-    @Command(name = "config", description = "Print or check configuration.", mixinStandardHelpOptions = true)
-    static final class ConfigCmd {
-        @Command(name = "default", description = "Print the complete default configuration as TOML.")
-        int defaults(@Option(names = "--plugin-dir", defaultValue = "/var/lib/berth/plugins",
-                description = "Include the sections of the plugins installed here (default ${DEFAULT-VALUE}).") Path pluginDir) {
-            System.out.print(ConfigCommands.defaults(pluginDir));
-            return 0;
-        }
-
-        @Command(name = "dump", description = "Print the effective configuration (file over defaults) as TOML.")
-        int dump(@Option(names = {"-c", "--config"}) Path file) {
-            try {
-                System.out.print(ConfigCommands.dump(file));
-                return 0;
-            } catch (ConfigException e) {
-                System.err.println("berthd: invalid configuration:\n" + e.getMessage());
-                return EXIT_STARTUP;
-            }
-        }
-
-        @Command(name = "check", description = "Validate a config file without starting; exit 1 on any error.")
-        int check(@Parameters(paramLabel = "FILE", arity = "0..1", defaultValue = "/etc/berth/config.toml") Path file) {
-            return ConfigCommands.check(file, new PrintWriter(System.out));
-        }
-    }
-
-    /** Prints the build's version for {@code --version}. */
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            BuildInfo b = BuildInfo.load();
-            return new String[] {"berthd " + b.version() + " (revision " + b.revision() + ")"};
-        }
     }
 }

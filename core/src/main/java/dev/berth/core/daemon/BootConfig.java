@@ -28,7 +28,9 @@ public record BootConfig(Path file, LoadedConfig loaded, DaemonConfig daemon, Pl
         Path source = file != null ? file : Files.exists(DEFAULT_FILE) ? DEFAULT_FILE : null;
         LoadedConfig first = read(new ConfigLoader(List.of(BootConfig.class.getClassLoader())), source, overrides);
         PluginDiscovery discovery = PluginDiscovery.of(DaemonConfig.from(first.effective()).pluginDir());
-        LoadedConfig full = read(new ConfigLoader(discovery.classLoaders()), source, overrides);
+        LoadedConfig full = discovery.classLoaders().size() == 1
+                ? first // no third-party plugins: the built-in schema was the whole schema
+                : read(new ConfigLoader(discovery.classLoaders()), source, overrides);
         return new BootConfig(source, full, DaemonConfig.from(full.effective()), discovery);
     }
 

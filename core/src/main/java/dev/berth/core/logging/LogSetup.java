@@ -15,9 +15,26 @@ public final class LogSetup {
     private LogSetup() {
     }
 
+    /**
+     * slf4j hands out a stand-in factory while another thread (berthd's start-up warm-up) is initialising it;
+     * wait for the real one, which takes milliseconds.
+     */
+    private static LoggerContext context() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        org.slf4j.ILoggerFactory f = LoggerFactory.getILoggerFactory();
+        while (!(f instanceof LoggerContext) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            f = LoggerFactory.getILoggerFactory();
+        }
+        return (LoggerContext) f;
+    }
+
     /** @param format "text" or "json" */
     public static void configure(String level, String format) {
-        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        apply(context(), level, format);
+    }
+
+    static void apply(LoggerContext ctx, String level, String format) {
         ctx.reset();
         Layout<ILoggingEvent> layout;
         if ("json".equals(format)) {

@@ -1,0 +1,49 @@
+package dev.berth.core.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class BerthdArgsTest {
+    @Test
+    void serveWithOverrides() {
+        BerthdArgs a = BerthdArgs.parse(new String[] {"-c", "/etc/x.toml", "--root", "/r", "--state", "/s", "-a", "/run/x.sock", "-l", "debug"});
+        assertThat(a.command()).isEqualTo(BerthdArgs.Command.SERVE);
+        assertThat(a.config()).isEqualTo(Path.of("/etc/x.toml"));
+        assertThat(a.logLevel()).isEqualTo("debug");
+        assertThat(a.overrides()).containsEntry("root", "/r").containsEntry("state", "/s")
+                .containsEntry("grpc.address", "/run/x.sock").containsEntry("debug.level", "debug");
+    }
+
+    @Test
+    void relativePathsBecomeAbsolute() {
+        assertThat(BerthdArgs.parse(new String[] {"--root", "rel"}).overrides().get("root"))
+                .isEqualTo(Path.of("rel").toAbsolutePath().toString());
+    }
+
+    @Test
+    void configSubcommands() {
+        assertThat(BerthdArgs.parse(new String[] {"config", "default"}).pluginDir()).isEqualTo(Path.of("/var/lib/berth/plugins"));
+        assertThat(BerthdArgs.parse(new String[] {"config", "default", "--plugin-dir", "/p"}).pluginDir()).isEqualTo(Path.of("/p"));
+        assertThat(BerthdArgs.parse(new String[] {"config", "dump", "-c", "/f"}).config()).isEqualTo(Path.of("/f"));
+        assertThat(BerthdArgs.parse(new String[] {"config", "check"}).checkFile()).isEqualTo(BootConfig.DEFAULT_FILE);
+        assertThat(BerthdArgs.parse(new String[] {"config", "check", "/f"}).checkFile()).isEqualTo(Path.of("/f"));
+    }
+
+    @Test
+    void helpAndVersion() {
+        assertThat(BerthdArgs.parse(new String[] {"--help"}).command()).isEqualTo(BerthdArgs.Command.HELP);
+        assertThat(BerthdArgs.parse(new String[] {"-V"}).command()).isEqualTo(BerthdArgs.Command.VERSION);
+    }
+
+    @Test
+    void badArgumentsNameTheArgument() {
+        assertThatThrownBy(() -> BerthdArgs.parse(new String[] {"--bogus"})).hasMessage("unknown argument '--bogus'");
+        assertThatThrownBy(() -> BerthdArgs.parse(new String[] {"--config"})).hasMessage("--config needs a value");
+        assertThatThrownBy(() -> BerthdArgs.parse(new String[] {"config"})).hasMessageContaining("default, dump or check");
+        assertThatThrownBy(() -> BerthdArgs.parse(new String[] {"config", "nope"})).hasMessageContaining("'nope'");
+        assertThatThrownBy(() -> BerthdArgs.parse(new String[] {"config", "check", "a", "b"})).hasMessageContaining("one FILE");
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs everything Berth needs on a fresh Debian 12 machine (as root): the JDK and Maven to build it, and
+# the node components it drives (runc, crun, conmon, CNI plugins, iptables, CRIU) plus what the tests use
+# (docker-registry, skopeo, busybox-static, apache2-utils for htpasswd).
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: run as root (it uses apt-get)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+  openjdk-17-jdk-headless maven git ca-certificates \
+  runc crun conmon containernetworking-plugins iptables iproute2 criu \
+  docker-registry skopeo busybox-static apache2-utils procps util-linux

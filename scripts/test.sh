@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# One command on a fresh Debian 12 machine, as root: install what Berth needs, build it, and run every test:
+# unit tests, the CRI wire-compatibility test against ../shared/cri-golden, and the itests that drive a real
+# berthd process built into dist/target/berth.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+mvn -B -Dberth.revision="$rev" verify
