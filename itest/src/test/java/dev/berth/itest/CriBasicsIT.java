@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.api.cri.v1.ContainerStatusRequest;
-import dev.berth.api.cri.v1.ImageFsInfoRequest;
+import dev.berth.api.cri.v1.ListContainersRequest;
 import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.RuntimeCondition;
 import dev.berth.api.cri.v1.StatusRequest;
@@ -63,7 +63,7 @@ class CriBasicsIT {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
                     assertThat(e.getStatus().getDescription()).contains("StopPodSandbox", "issue #6", "Sandbox controller");
                 });
-        assertThatThrownBy(() -> d.images().imageFsInfo(ImageFsInfoRequest.getDefaultInstance()))
+        assertThatThrownBy(() -> d.runtime().listContainers(ListContainersRequest.getDefaultInstance()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
     }

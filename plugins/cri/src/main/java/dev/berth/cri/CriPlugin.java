@@ -1,12 +1,20 @@
 package dev.berth.cri;
 
+import com.typesafe.config.Config;
+import dev.berth.core.content.ContentStore;
 import dev.berth.core.plugin.GrpcServiceProvider;
+import dev.berth.core.plugin.InitContext;
 import dev.berth.core.plugin.PluginProvider;
 import dev.berth.core.plugin.PluginTypes;
 import dev.berth.core.plugin.Registration;
 import dev.berth.core.plugin.Requirement;
 import dev.berth.cri.grpc.ImageServiceBinding;
 import dev.berth.cri.grpc.RuntimeServiceBinding;
+import dev.berth.cri.images.Images;
+import dev.berth.cri.registry.ImagePuller;
+import dev.berth.cri.registry.RegistryConfig;
+import io.grpc.ServerServiceDefinition;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -19,12 +27,33 @@ public final class CriPlugin implements PluginProvider {
         return List.of(Registration.builder(PluginTypes.GRPC, "cri")
                 .requires(Requirement.optionalType(PluginTypes.CONTENT), Requirement.optionalType(PluginTypes.SNAPSHOTTER),
                         Requirement.optionalType(PluginTypes.SANDBOX_CONTROLLER), Requirement.optionalType(PluginTypes.RUNTIME))
-                .init(ctx -> {
-                    CriService cri = new CriService(ctx.daemon(), ctx::plugins);
-                    InstrumentedCriService rpc = new InstrumentedCriService(ctx.metrics());
-                    return (GrpcServiceProvider) () -> List.of(
-                            new RuntimeServiceBinding(rpc, cri).bindService(),
-                            new ImageServiceBinding(rpc, cri).bindService());
-                }));
+                .init(CriPlugin::init));
+    }
+
+    private static Served init(InitContext ctx) {
+        Images images = ctx.getAll(PluginTypes.CONTENT, ContentStore.class).values().stream().findFirst()
+                .map(content -> images(ctx, content))
+                .orElse(null);
+        CriService cri = new CriService(ctx.daemon(), ctx::plugins, images);
+        InstrumentedCriService rpc = new InstrumentedCriService(ctx.metrics());
+        return new Served(List.of(new RuntimeServiceBinding(rpc, cri).bindService(),
+                new ImageServiceBinding(rpc, cri).bindService()), images);
+    }
+
+    private static Images images(InitContext ctx, ContentStore content) {
+        Config c = ctx.config();
+        ImagePuller puller = new ImagePuller(content, RegistryConfig.from(c.getConfig("registry")));
+        Path root = ctx.root();
+        return new Images(content, puller, root.resolve("images.db"), c.getString("sandbox_image"), root.getParent());
+    }
+
+    /** The services on the socket, and what to close at shutdown. */
+    private record Served(List<ServerServiceDefinition> services, Images images) implements GrpcServiceProvider, AutoCloseable {
+        @Override
+        public void close() {
+            if (images != null) {
+                images.close();
+            }
+        }
     }
 }

@@ -5,6 +5,8 @@ import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.json.Json;
 import dev.berth.core.plugin.DaemonInfo;
 import dev.berth.core.plugin.PluginInfo;
+import dev.berth.core.plugin.PluginTypes;
+import dev.berth.cri.images.Images;
 import dev.berth.cri.status.RuntimeConditions;
 import java.util.List;
 import java.util.function.Consumer;
@@ -25,17 +27,19 @@ public final class CriService {
     private static final String SANDBOXES = "issue #6, \"4. Sandbox controller\"";
     private static final String CONTAINERS = "issue #7, \"5. Runtime shim\"";
     private static final String STREAMING = "issue #8, \"6. Streaming\"";
-    private static final String IMAGES = "issue #4, \"2. Content store and PullImage\"";
     private static final String LAST_RPCS = "issue #13, \"11. The last CRI RPCs\"";
 
     private final DaemonInfo daemon;
     private final Supplier<List<PluginInfo>> plugins;
     private final RuntimeConditions conditions;
+    private final Images images;
 
-    public CriService(DaemonInfo daemon, Supplier<List<PluginInfo>> plugins) {
+    /** @param images the image service part, or null when no content store plugin is running */
+    public CriService(DaemonInfo daemon, Supplier<List<PluginInfo>> plugins, Images images) {
         this.daemon = daemon;
         this.plugins = plugins;
         this.conditions = new RuntimeConditions(plugins);
+        this.images = images;
     }
 
     public VersionResponse version(VersionRequest request) {
@@ -181,23 +185,31 @@ public final class CriService {
     }
 
     // ---- images ----
+    private Images images() {
+        if (images == null) {
+            throw BerthException.unavailable("no content store is running (plugin type %s): see berthctl plugins ls",
+                    PluginTypes.CONTENT);
+        }
+        return images;
+    }
+
     public ListImagesResponse listImages(ListImagesRequest r) {
-        throw pending("ListImages", IMAGES);
+        return images().list(r);
     }
 
     public ImageStatusResponse imageStatus(ImageStatusRequest r) {
-        throw pending("ImageStatus", IMAGES);
+        return images().status(r);
     }
 
     public PullImageResponse pullImage(PullImageRequest r) {
-        throw pending("PullImage", IMAGES);
+        return images().pull(r);
     }
 
     public RemoveImageResponse removeImage(RemoveImageRequest r) {
-        throw pending("RemoveImage", IMAGES);
+        return images().remove(r);
     }
 
     public ImageFsInfoResponse imageFsInfo(ImageFsInfoRequest r) {
-        throw pending("ImageFsInfo", IMAGES);
+        return images().fsInfo();
     }
 }

@@ -1,0 +1,231 @@
+package dev.berth.cri.images;
+
+import dev.berth.api.cri.v1.Int64Value;
+import dev.berth.api.cri.v1.UInt64Value;
+import dev.berth.api.cri.v1.AuthConfig;
+import dev.berth.api.cri.v1.FilesystemIdentifier;
+import dev.berth.api.cri.v1.FilesystemUsage;
+import dev.berth.api.cri.v1.Image;
+import dev.berth.api.cri.v1.ImageFsInfoResponse;
+import dev.berth.api.cri.v1.ImageSpec;
+import dev.berth.api.cri.v1.ImageStatusRequest;
+import dev.berth.api.cri.v1.ImageStatusResponse;
+import dev.berth.api.cri.v1.ListImagesRequest;
+import dev.berth.api.cri.v1.ListImagesResponse;
+import dev.berth.api.cri.v1.PullImageRequest;
+import dev.berth.api.cri.v1.PullImageResponse;
+import dev.berth.api.cri.v1.RemoveImageRequest;
+import dev.berth.api.cri.v1.RemoveImageResponse;
+import dev.berth.core.content.ContentLabels;
+import dev.berth.core.content.ContentStore;
+import dev.berth.core.content.Digest;
+import dev.berth.core.content.Filter;
+import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.json.Json;
+import dev.berth.cri.registry.Credentials;
+import dev.berth.cri.registry.ImagePuller;
+import dev.berth.cri.registry.ImageReference;
+import dev.berth.cri.registry.Platform;
+import dev.berth.cri.registry.PulledImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The CRI ImageService's behaviour: pulls through the registry client into the content store, and keeps the
+ * image records (names → config digest) that the CRI calls images.
+ */
+public final class Images implements AutoCloseable {
+    private final ContentStore content;
+    private final ImagePuller puller;
+    private final ImageStore store;
+    private final String sandboxImage;
+    private final Path fsMountpoint;
+
+    /**
+     * @param sandboxImage the configured pause image (reported as pinned)
+     * @param fsMountpoint the directory whose filesystem holds image content (reported by ImageFsInfo)
+     */
+    public Images(ContentStore content, ImagePuller puller, Path storeFile, String sandboxImage, Path fsMountpoint) {
+        this.content = content;
+        this.puller = puller;
+        this.store = new ImageStore(storeFile);
+        this.sandboxImage = normalise(sandboxImage);
+        this.fsMountpoint = fsMountpoint;
+    }
+
+    private static String normalise(String name) {
+        try {
+            return ImageReference.parse(name).toString();
+        } catch (BerthException e) {
+            return name;
+        }
+    }
+
+    public PullImageResponse pull(PullImageRequest r) {
+        String name = required(r.getImage(), "image.image");
+        ImageReference ref = ImageReference.parse(name);
+        List<String> tags = ref.digest() == null ? List.of(ref.toString()) : List.of();
+        // the record and its GC root are written while the pull's lease still protects the blobs
+        PulledImage p = puller.pull(ref, credentials(r.getAuth()), Platform.host(), pulled -> record(pulled, tags));
+        String id = p.config().toString();
+        return PullImageResponse.newBuilder().setImageRef(id).build();
+    }
+
+    private void record(PulledImage p, List<String> tags) {
+        ImageRecord image = new ImageRecord(p.config().toString(), tags, List.of(p.ref().repoDigest(p.target())),
+                p.target().toString(), p.manifest().toString(), p.size(), p.imageConfig().user(), System.currentTimeMillis());
+        content.update(p.target(), Map.of(ContentLabels.GC_ROOT, String.valueOf(image.pulledAt())));
+        ImageRecord previous = store.get(image.id()).orElse(null);
+        store.put(image);
+        if (previous != null && !previous.target().equals(image.target())) {
+            releaseRoot(previous.target());
+        }
+    }
+
+    public ListImagesResponse list(ListImagesRequest r) {
+        ListImagesResponse.Builder out = ListImagesResponse.newBuilder();
+        String filter = r.hasFilter() ? r.getFilter().getImage().getImage() : "";
+        if (!filter.isEmpty()) {
+            resolve(filter).ifPresent(i -> out.addImages(toCri(i)));
+            return out.build();
+        }
+        store.list().forEach(i -> out.addImages(toCri(i)));
+        return out.build();
+    }
+
+    public ImageStatusResponse status(ImageStatusRequest r) {
+        String name = required(r.getImage(), "image.image");
+        Optional<ImageRecord> found = resolve(name);
+        if (found.isEmpty()) {
+            return ImageStatusResponse.getDefaultInstance(); // the CRI's "not present": no image, no error
+        }
+        ImageStatusResponse.Builder out = ImageStatusResponse.newBuilder().setImage(toCri(found.get()));
+        if (r.getVerbose()) {
+            out.putInfo("info", verboseInfo(found.get()));
+        }
+        return out.build();
+    }
+
+    /** Removes a name (a tag: other tags stay) or the whole image (by id or digest); idempotent. */
+    public RemoveImageResponse remove(RemoveImageRequest r) {
+        String name = required(r.getImage(), "image.image");
+        Optional<ImageRecord> found = resolve(name);
+        if (found.isEmpty()) {
+            return RemoveImageResponse.getDefaultInstance();
+        }
+        ImageRecord image = found.get();
+        String tag = asTag(name);
+        if (tag != null && image.repoTags().contains(tag) && image.repoTags().size() > 1) {
+            List<String> tags = new ArrayList<>(image.repoTags());
+            tags.remove(tag);
+            store.rename(image.id(), tags, image.repoDigests());
+            return RemoveImageResponse.getDefaultInstance();
+        }
+        store.remove(image.id());
+        releaseRoot(image.target());
+        return RemoveImageResponse.getDefaultInstance();
+    }
+
+    public ImageFsInfoResponse fsInfo() {
+        AtomicLong blobs = new AtomicLong();
+        content.walk(Filter.all(), i -> blobs.incrementAndGet());
+        FilesystemUsage usage = FilesystemUsage.newBuilder()
+                .setTimestamp(System.currentTimeMillis() * 1_000_000L)
+                .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(fsMountpoint.toString()))
+                .setUsedBytes(UInt64Value.newBuilder().setValue(content.usage()))
+                .setInodesUsed(UInt64Value.newBuilder().setValue(blobs.get()))
+                .build();
+        return ImageFsInfoResponse.newBuilder().addImageFilesystems(usage).build();
+    }
+
+    /** By id (with or without {@code sha256:}), by tag, or by repo digest. */
+    Optional<ImageRecord> resolve(String name) {
+        if (name.startsWith("sha256:")) {
+            return store.get(name);
+        }
+        if (ImageReference.looksLikeId(name)) {
+            return store.get("sha256:" + name);
+        }
+        return store.byName(ImageReference.parse(name).toString());
+    }
+
+    private static String asTag(String name) {
+        if (name.startsWith("sha256:") || ImageReference.looksLikeId(name)) {
+            return null;
+        }
+        ImageReference ref = ImageReference.parse(name);
+        return ref.digest() == null ? ref.toString() : null;
+    }
+
+    /** The target stops being a GC root unless another image still resolves to it. */
+    private void releaseRoot(String target) {
+        if (store.list().stream().noneMatch(i -> i.target().equals(target))) {
+            try {
+                content.update(Digest.parse(target), Map.of(ContentLabels.GC_ROOT, ""));
+            } catch (BerthException e) {
+                if (e.kind() != ErrorKind.NOT_FOUND) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Image toCri(ImageRecord i) {
+        Image.Builder b = Image.newBuilder()
+                .setId(i.id())
+                .addAllRepoTags(i.repoTags())
+                .addAllRepoDigests(i.repoDigests())
+                .setSize(i.size())
+                .setSpec(ImageSpec.newBuilder().setImage(i.id()))
+                .setPinned(i.repoTags().contains(sandboxImage));
+        String user = i.user().split(":", 2)[0];
+        if (!user.isEmpty()) {
+            if (user.chars().allMatch(Character::isDigit)) {
+                b.setUid(Int64Value.newBuilder().setValue(Long.parseLong(user)));
+            } else {
+                b.setUsername(user);
+            }
+        }
+        return b.build();
+    }
+
+    private String verboseInfo(ImageRecord i) {
+        String config;
+        try (var reader = content.openReader(Digest.parse(i.id()))) {
+            config = new String(reader.readAll(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.INTERNAL, "cannot read config of image " + i.id() + ": " + e.getMessage(), e);
+        } catch (Exception e) {
+            if (e instanceof BerthException be) {
+                throw be;
+            }
+            throw new BerthException(ErrorKind.INTERNAL, "cannot read config of image " + i.id() + ": " + e, e);
+        }
+        return "{\"id\":" + Json.quote(i.id()) + ",\"target\":" + Json.quote(i.target()) + ",\"manifest\":"
+                + Json.quote(i.manifest()) + ",\"imageSpec\":" + config + "}";
+    }
+
+    private static Credentials credentials(AuthConfig a) {
+        return new Credentials(a.getUsername(), a.getPassword(), a.getAuth(), a.getIdentityToken(), a.getRegistryToken());
+    }
+
+    private static String required(ImageSpec spec, String field) {
+        if (spec.getImage().isEmpty()) {
+            throw BerthException.invalidArgument("%s is required", field);
+        }
+        return spec.getImage();
+    }
+
+    @Override
+    public void close() {
+        puller.close();
+        store.close();
+    }
+}
