@@ -8,6 +8,8 @@ public final class PluginTypes {
     public static final String CONTENT = "io.berth.content.v1";
     /** Snapshotters (filesystem layers for containers). */
     public static final String SNAPSHOTTER = "io.berth.snapshotter.v1";
+    /** Layer appliers: unpack an image layer (tar, gzip, zstd) into a snapshot directory. */
+    public static final String DIFF = "io.berth.diff.v1";
     /** Pod sandbox controllers. */
     public static final String SANDBOX_CONTROLLER = "io.berth.sandbox.controller.v1";
     /** Runtime shims (container processes). */
