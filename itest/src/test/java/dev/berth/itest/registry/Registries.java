@@ -18,6 +18,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 public final class Registries {
     private final Path dir;
     private final List<LocalRegistry> started = new ArrayList<>();
+    private final List<ThrottledProxy> proxies = new ArrayList<>();
     private int layouts;
 
     private Registries(Path dir) {
@@ -32,6 +33,18 @@ public final class Registries {
     /** A registry requiring basic auth as {@code user}/{@code password}. */
     public LocalRegistry startWithAuth(String user, String password) throws IOException, InterruptedException {
         return track(LocalRegistry.start(new LocalRegistry.Credentials(user, password)));
+    }
+
+    /** A registry started with {@code options} ({@link LocalRegistry#options()}). */
+    public LocalRegistry start(LocalRegistry.Options options) throws IOException, InterruptedException {
+        return track(LocalRegistry.start(options));
+    }
+
+    /** A proxy in front of {@code registry} whose answers are limited to {@code bytesPerSecond} per connection. */
+    public ThrottledProxy throttle(LocalRegistry registry, long bytesPerSecond) throws IOException {
+        ThrottledProxy p = ThrottledProxy.start(registry.port(), bytesPerSecond);
+        proxies.add(p);
+        return p;
     }
 
     private LocalRegistry track(LocalRegistry r) {
@@ -81,8 +94,10 @@ public final class Registries {
             }
             try {
                 if (e.getExecutionException().isPresent()) {
-                    r.started.forEach(reg -> System.err.println("==== " + reg + " output ====\n" + reg.output()));
+                    r.started.forEach(reg -> System.err.println("==== " + reg + " output ====\n" + reg.output()
+                            + reg.tokenServer().map(t -> "==== token requests ====\n" + String.join("\n", t.requests())).orElse("")));
                 }
+                r.proxies.forEach(ThrottledProxy::close);
                 r.started.forEach(LocalRegistry::close);
             } finally {
                 LocalRegistry.deleteTree(r.dir);

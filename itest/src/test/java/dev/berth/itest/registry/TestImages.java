@@ -22,7 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -50,6 +52,8 @@ public final class TestImages {
     public static final String ACCEPT_ALL = String.join(", ", OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST);
 
     private static final String CREATED = "2024-01-01T00:00:00Z";
+    /** Layers larger than this (only {@link Builder#randomLayer} makes them) are gzipped at the fastest level. */
+    private static final int RANDOM_LAYER_THRESHOLD = 8 << 20;
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
     /** Which manifest media types an image uses. */
@@ -169,6 +173,7 @@ public final class TestImages {
         private String workingDir = "/home/app";
         private String marker = "berth-itest";
         private final Map<String, String> extraFiles = new LinkedHashMap<>();
+        private final Map<String, long[]> randomFiles = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -217,6 +222,15 @@ public final class TestImages {
             return this;
         }
 
+        /**
+         * One more layer with a single file of {@code size} incompressible bytes from a {@link SplittableRandom} seeded
+         * with {@code seed} (equal arguments, equal layer): a big layer makes a pull last long enough to interrupt it.
+         */
+        public Builder randomLayer(String path, int size, long seed) {
+            randomFiles.put(path, new long[] {size, seed});
+            return this;
+        }
+
         /** Writes the layout to {@code dir} (created if missing) under {@code tag}. */
         public Layout build(Path dir, String tag) throws IOException {
             LayoutWriter w = new LayoutWriter(dir);
@@ -260,6 +274,17 @@ public final class TestImages {
                 }
                 layers.add(t.file(f.getKey(), 0644, 0, 0, f.getValue().getBytes(StandardCharsets.UTF_8)).finish());
             }
+            for (Map.Entry<String, long[]> f : randomFiles.entrySet()) {
+                byte[] data = new byte[(int) f.getValue()[0]];
+                SplittableRandom random = new SplittableRandom(f.getValue()[1]);
+                for (int i = 0; i < data.length; i += 8) {
+                    long v = random.nextLong();
+                    for (int j = 0; j < 8 && i + j < data.length; j++) {
+                        data[i + j] = (byte) (v >>> (8 * j));
+                    }
+                }
+                layers.add(new TarWriter().file(f.getKey(), 0644, 0, 0, data).finish());
+            }
             layers.add(new TarWriter().dir("etc", 0755, 0, 0)
                     .file("etc/berth-test", 0644, 0, 0, (marker + "\n").getBytes(StandardCharsets.UTF_8)).finish());
             return layers;
@@ -298,7 +323,8 @@ public final class TestImages {
                 List<Map<String, Object>> history = new ArrayList<>();
                 for (byte[] tar : tars) {
                     diffIds.add(sha256(tar));
-                    layers.add(write(format.layerType, gzip(tar)));
+                    // incompressible (random) layers are stored fast: deflating them at the default level only burns time
+                    layers.add(write(format.layerType, tar.length > RANDOM_LAYER_THRESHOLD ? gzip(tar, Deflater.BEST_SPEED) : gzip(tar)));
                     history.add(ordered("created", CREATED, "created_by", "berth itest layer " + layers.size()));
                 }
                 Map<String, Object> runConfig = new LinkedHashMap<>();
@@ -345,6 +371,15 @@ public final class TestImages {
      */
     public static Pushed push(Layout layout, String destination, LocalRegistry.Credentials credentials)
             throws IOException, InterruptedException {
+        return push(layout, destination, credentials, credentials == null ? null : credentials.basicHeader());
+    }
+
+    /**
+     * As {@link #push(Layout, String, LocalRegistry.Credentials)}; skopeo logs in with {@code credentials} itself (basic
+     * or token flow), and the digest check afterwards sends {@code authorization} (an Authorization header, or null).
+     */
+    public static Pushed push(Layout layout, String destination, LocalRegistry.Credentials credentials, String authorization)
+            throws IOException, InterruptedException {
         int slash = destination.indexOf('/');
         int colon = destination.lastIndexOf(':');
         if (slash < 0 || colon < slash) {
@@ -373,7 +408,7 @@ public final class TestImages {
             LocalRegistry.deleteTree(source);
         }
 
-        HttpResponse<byte[]> head = manifestHead(host, repo, tag, credentials);
+        HttpResponse<byte[]> head = manifestHead(host, repo, tag, authorization);
         String digest = head.headers().firstValue("Docker-Content-Digest")
                 .orElseThrow(() -> new IllegalStateException("registry sent no Docker-Content-Digest for " + destination));
         String type = head.headers().firstValue("Content-Type").orElse("");
@@ -409,13 +444,13 @@ public final class TestImages {
         return digest.substring(digest.indexOf(':') + 1);
     }
 
-    /** {@code HEAD /v2/<repo>/manifests/<ref>} accepting every manifest kind; fails unless 200. */
-    static HttpResponse<byte[]> manifestHead(String host, String repo, String ref, LocalRegistry.Credentials credentials)
+    /** {@code HEAD /v2/<repo>/manifests/<ref>} accepting every manifest kind, with {@code authorization} (a header value or null); fails unless 200. */
+    static HttpResponse<byte[]> manifestHead(String host, String repo, String ref, String authorization)
             throws IOException, InterruptedException {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://" + host + "/v2/" + repo + "/manifests/" + ref))
                 .method("HEAD", HttpRequest.BodyPublishers.noBody()).header("Accept", ACCEPT_ALL).timeout(Duration.ofSeconds(10));
-        if (credentials != null) {
-            req.header("Authorization", credentials.basicHeader());
+        if (authorization != null) {
+            req.header("Authorization", authorization);
         }
         HttpResponse<byte[]> resp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
                 .send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -468,8 +503,16 @@ public final class TestImages {
     }
 
     static byte[] gzip(byte[] data) {
+        return gzip(data, Deflater.DEFAULT_COMPRESSION);
+    }
+
+    static byte[] gzip(byte[] data, int level) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(data.length / 2);
-        try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
+        try (GZIPOutputStream gz = new GZIPOutputStream(bytes, 1 << 16) {
+            {
+                def.setLevel(level);
+            }
+        }) {
             gz.write(data);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -202,11 +202,6 @@ public final class Images implements AutoCloseable {
             config = new String(reader.readAll(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new BerthException(ErrorKind.INTERNAL, "cannot read config of image " + i.id() + ": " + e.getMessage(), e);
-        } catch (Exception e) {
-            if (e instanceof BerthException be) {
-                throw be;
-            }
-            throw new BerthException(ErrorKind.INTERNAL, "cannot read config of image " + i.id() + ": " + e, e);
         }
         return "{\"id\":" + Json.quote(i.id()) + ",\"target\":" + Json.quote(i.target()) + ",\"manifest\":"
                 + Json.quote(i.manifest()) + ",\"imageSpec\":" + config + "}";

@@ -43,7 +43,7 @@ final class RegistryAuthorizer {
 
     private final TokenTransport transport;
     private final Clock clock;
-    private final Map<String, Authorization> cache = new ConcurrentHashMap<>();
+    private final Map<Key, Authorization> cache = new ConcurrentHashMap<>();
 
     RegistryAuthorizer(TokenTransport transport, Clock clock) {
         this.transport = transport;
@@ -192,8 +192,15 @@ final class RegistryAuthorizer {
         return new Authorization("Bearer " + token, method, expires);
     }
 
-    private static String key(RegistryEndpoint ep, String scope) {
-        return ep.base() + " " + scope;
+    /**
+     * What an authorization was obtained for: the endpoint, the scope ("" for unscoped basic auth) and the
+     * credentials of the pull. A pull never reuses what another pull's credentials obtained.
+     */
+    private record Key(java.net.URI base, String scope, Credentials credentials) {
+    }
+
+    private static Key key(RegistryEndpoint ep, String scope) {
+        return new Key(ep.base(), scope, ep.credentials());
     }
 
     private static String enc(String s) {

@@ -1,0 +1,533 @@
+package dev.berth.itest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.berth.api.cri.v1.AuthConfig;
+import dev.berth.api.cri.v1.Image;
+import dev.berth.api.cri.v1.ImageServiceGrpc;
+import dev.berth.api.cri.v1.ImageSpec;
+import dev.berth.api.cri.v1.ImageStatusRequest;
+import dev.berth.api.cri.v1.ImageStatusResponse;
+import dev.berth.api.cri.v1.ListImagesRequest;
+import dev.berth.api.cri.v1.PullImageRequest;
+import dev.berth.api.cri.v1.RemoveImageRequest;
+import dev.berth.itest.registry.LocalRegistry;
+import dev.berth.itest.registry.Registries;
+import dev.berth.itest.registry.TestImages;
+import dev.berth.itest.registry.ThrottledProxy;
+import dev.berth.itest.registry.TokenServer;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpResponse;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * PullImage when things go wrong, against a real berthd and a real docker-registry: token auth, a corrupted blob,
+ * the registry killed mid-download, berthd killed (SIGKILL) mid-download, and many pulls of one image at once. After
+ * each, what the daemon shows is consistent: an image is listed only when complete, no ingest is left behind after a
+ * successful pull, and every blob in the content store matches its digest.
+ */
+@ExtendWith({Daemons.class, Registries.Extension.class})
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class PullFaultsIT {
+    private static final String REGISTRY_TABLE = "[plugins.\"io.berth.grpc.v1.cri\".registry]";
+    /** The content store's directory under the daemon root. */
+    private static final String CONTENT = "root/io.berth.content.v1.local";
+    /** Size of the incompressible layer that makes a pull long enough to interrupt. */
+    private static final int BIG_LAYER = 64 << 20;
+    /** Ingest bytes to wait for before interrupting: more than any small layer, so the big one is well underway. */
+    private static final long INTERRUPT_AT = 8 << 20;
+    /** Answer rate of the proxy in front of the registry: the big layer then takes about 2.5 s. */
+    private static final long RATE = 24L << 20;
+    /** PullImage deadline for big pulls (generous: the machine is shared with other builds). */
+    private static final long PULL_SECONDS = 180;
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    // ---- token auth ------------------------------------------------------------------------------------------------
+
+    @Test
+    void tokenAuthRegistryRefusesAnonymousPullsAndServesTheKubeletsUser(Daemons.Session s, Registries r) throws Exception {
+        LocalRegistry reg = r.start(LocalRegistry.options().tokenAuth("berth", "s3cret"));
+        TokenServer tokens = reg.tokenServer().orElseThrow();
+        TestImages.Pushed busybox = reg.push(r.build(TestImages.busybox(), "1"), "private/busybox:1"); // skopeo did the token flow
+        // the registry really wants a bearer token from our token server
+        HttpResponse<byte[]> anonymous = reg.request("GET", "/v2/private/busybox/manifests/1", null, "Accept", TestImages.ACCEPT_ALL);
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("WWW-Authenticate").orElse(""))
+                .startsWith("Bearer ").contains("realm=\"" + tokens.realm() + "\"").contains("service=\"" + TokenServer.SERVICE + "\"");
+        Berthd d = s.start(config(s, 1));
+
+        // no credentials: the token server hands out an anonymous token, which the registry refuses
+        assertDenied(() -> d.images().pullImage(pull(busybox.reference())), reg.host());
+        // wrong password: the token server itself refuses
+        int refusedBefore = tokens.refused();
+        assertDenied(() -> d.images().pullImage(pull(busybox.reference(), auth("berth", "wrong"))), reg.host());
+        assertThat(tokens.refused()).as("token requests refused").isEqualTo(refusedBefore + 1);
+        assertThat(d.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()).isEmpty();
+
+        int issuedBefore = tokens.issued();
+        String imageRef = d.images().pullImage(pull(busybox.reference(), auth("berth", "s3cret"))).getImageRef();
+
+        assertThat(imageRef).isEqualTo(busybox.configDigest());
+        // one token serves the whole pull (manifest, config, layers): berthd caches it for its scope
+        assertThat(tokens.issued() - issuedBefore).as("tokens fetched for one pull").isEqualTo(1);
+        assertThat(tokens.requests()).anySatisfy(q -> assertThat(q).startsWith("berth ")
+                .contains("scope=repository%3Aprivate%2Fbusybox%3Apull").contains("service=" + TokenServer.SERVICE));
+        Image img = status(d, busybox.reference()).getImage();
+        assertThat(img.getId()).isEqualTo(imageRef);
+        assertThat(img.getRepoDigestsList()).containsExactly(busybox.digestReference());
+        assertThat(d.log()).doesNotContain("s3cret");
+        assertNoIngest(content(d));
+    }
+
+    /** The kubelet sends each pull the pod's own pull secret: another pod's credentials must not be reused. */
+    @Test
+    void aTokenObtainedWithOnePullsCredentialsIsNotReusedForAPullWithout(Daemons.Session s, Registries r) throws Exception {
+        LocalRegistry reg = r.start(LocalRegistry.options().tokenAuth("berth", "s3cret"));
+        TestImages.Pushed busybox = reg.push(r.build(TestImages.busybox(), "1"), "private/busybox:1");
+        Berthd d = s.start(config(s, 1));
+        String imageRef = d.images().pullImage(pull(busybox.reference(), auth("berth", "s3cret"))).getImageRef();
+        d.images().removeImage(RemoveImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(imageRef)).build());
+
+        assertDenied(() -> d.images().pullImage(pull(busybox.reference())), reg.host());
+        assertDenied(() -> d.images().pullImage(pull(busybox.reference(), auth("berth", "wrong"))), reg.host());
+        assertThat(d.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()).isEmpty();
+    }
+
+    /** The same with basic auth: the cached basic header of one pull must not serve another pull. */
+    @Test
+    void basicCredentialsOfOnePullAreNotReusedForAPullWithout(Daemons.Session s, Registries r) throws Exception {
+        LocalRegistry reg = r.startWithAuth("berth", "s3cret");
+        TestImages.Pushed busybox = reg.push(r.build(TestImages.busybox(), "1"), "private/busybox:1");
+        Berthd d = s.start(config(s, 1));
+        String imageRef = d.images().pullImage(pull(busybox.reference(), auth("berth", "s3cret"))).getImageRef();
+        d.images().removeImage(RemoveImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(imageRef)).build());
+
+        assertDenied(() -> d.images().pullImage(pull(busybox.reference())), reg.host());
+        assertDenied(() -> d.images().pullImage(pull(busybox.reference(), auth("berth", "wrong"))), reg.host());
+        assertThat(d.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()).isEmpty();
+    }
+
+    // ---- corrupted content -----------------------------------------------------------------------------------------
+
+    @Test
+    void corruptedBlobFailsThePullNamingItsDigestAndKeepsNothing(Daemons.Session s, Registries r) throws Exception {
+        LocalRegistry reg = r.start();
+        TestImages.Pushed busybox = reg.push(r.build(TestImages.busybox(), "1"), "busybox:1");
+        TestImages.Blob layer = biggest(busybox);
+        Berthd d = s.start(config(s, 1));
+        Path content = content(d);
+
+        try (Corruption c = Corruption.of(reg.blobData(layer.digest()))) {
+            assertCode(() -> d.images().pullImage(pull(busybox.reference())), Status.Code.FAILED_PRECONDITION, layer.digest());
+            assertThat(d.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()).isEmpty();
+            assertThat(status(d, busybox.reference()).hasImage()).isFalse();
+            assertThat(blob(content, layer.digest())).as("the corrupt layer in the content store").doesNotExist();
+            assertNoIngest(content);
+            assertBlobsIntact(content);
+        }
+        // the config is fetched into memory, not streamed: checked all the same
+        String config = busybox.configDigest();
+        try (Corruption c = Corruption.of(reg.blobData(config))) {
+            assertCode(() -> d.images().pullImage(pull(busybox.reference())), Status.Code.FAILED_PRECONDITION, config);
+            assertThat(d.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()).isEmpty();
+            assertThat(blob(content, config)).doesNotExist();
+        }
+
+        // the registry serves the right bytes again: nothing bad was kept, so the pull just works
+        String imageRef = d.images().pullImage(pull(busybox.reference())).getImageRef();
+
+        assertThat(imageRef).isEqualTo(busybox.configDigest());
+        assertThat(ids(d)).containsExactly(imageRef);
+        assertThat(blob(content, layer.digest())).exists();
+        assertNoIngest(content);
+        assertBlobsIntact(content);
+    }
+
+    // ---- interrupted downloads -------------------------------------------------------------------------------------
+
+    @Test
+    void registryKilledMidPullThenRestartedEitherResumesOrFailsCleanly(Daemons.Session s, Registries r) throws Exception {
+        LocalRegistry reg = r.start();
+        TestImages.Pushed big = reg.push(r.build(TestImages.busybox().randomLayer("data/big.bin", BIG_LAYER, 42), "1"), "big:1");
+        ThrottledProxy proxy = r.throttle(reg, RATE);
+        String ref = proxy.host() + "/big:1";
+        // a few attempts with backoff (0.2 + 0.4 + 0.8 + 1.6 s): time for the registry to come back
+        Berthd d = s.start(config(s, 5));
+        Path content = content(d);
+        ExecutorService pool = Executors.newCachedThreadPool(daemonThreads());
+        try {
+            Future<String> first = pool.submit(() -> images(d).pullImage(pull(ref)).getImageRef());
+            long seen = awaitIngestData(content, first, INTERRUPT_AT);
+
+            reg.kill();
+            Instant killedAt = Instant.now();
+            reg.restart();
+            System.out.printf("registry killed with %d bytes of the layer in the ingest, back after %d ms%n", seen,
+                    Duration.between(killedAt, Instant.now()).toMillis());
+
+            String imageRef;
+            try {
+                imageRef = first.get(PULL_SECONDS + 10, TimeUnit.SECONDS);
+                System.out.println("the interrupted pull resumed and completed");
+                assertThat(d.log()).contains("interrupted at"); // the client noticed the break and went on
+            } catch (ExecutionException e) {
+                StatusRuntimeException sre = statusOf(e);
+                assertThat(sre.getStatus().getCode()).as("status of %s", sre.getStatus()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(sre.getStatus().getDescription()).contains(proxy.host());
+                System.out.println("the interrupted pull failed cleanly: " + sre.getStatus());
+                // failed cleanly: nothing listed, nothing half-written left to be mistaken for content
+                assertThat(d.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()).isEmpty();
+                assertNoIngest(content);
+                assertBlobsIntact(content);
+                imageRef = images(d).pullImage(pull(ref)).getImageRef();
+            }
+
+            assertThat(imageRef).isEqualTo(big.configDigest());
+            assertPulledCompletely(d, ref, proxy.host() + "/big@" + big.digest(), big);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void registryDownLongerThanTheRetriesFailsThePullCleanlyAndTheNextPullWorks(Daemons.Session s, Registries r) throws Exception {
+        LocalRegistry reg = r.start();
+        TestImages.Pushed big = reg.push(r.build(TestImages.busybox().randomLayer("data/big.bin", BIG_LAYER, 45), "1"), "big:1");
+        ThrottledProxy proxy = r.throttle(reg, RATE);
+        String ref = proxy.host() + "/big:1";
+        Berthd d = s.start(config(s, 2));
+        Path content = content(d);
+        ExecutorService pool = Executors.newCachedThreadPool(daemonThreads());
+        try {
+            Future<String> first = pool.submit(() -> images(d).pullImage(pull(ref)).getImageRef());
+            awaitIngestData(content, first, INTERRUPT_AT);
+
+            reg.kill(); // and it stays down until the pull has given up
+            Instant killedAt = Instant.now();
+            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> first.get(60, TimeUnit.SECONDS));
+            StatusRuntimeException sre = statusOf(e);
+            assertThat(sre.getStatus().getCode()).as("status of %s", sre.getStatus()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(sre.getStatus().getDescription()).contains(proxy.host());
+            assertThat(Duration.between(killedAt, Instant.now())).as("with retries = 2").isLessThan(Duration.ofSeconds(30));
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(d.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()).isEmpty();
+        assertThat(status(d, ref).hasImage()).isFalse();
+        assertThat(blob(content, biggest(big).digest())).as("the big layer").doesNotExist();
+        assertNoIngest(content); // a failed pull leaves no ingest behind
+        assertBlobsIntact(content);
+
+        reg.restart();
+        String imageRef = images(d).pullImage(pull(ref)).getImageRef();
+
+        assertThat(imageRef).isEqualTo(big.configDigest());
+        assertPulledCompletely(d, ref, proxy.host() + "/big@" + big.digest(), big);
+    }
+
+    @Test
+    void berthdKilledMidPullRestartsAndCompletesThePull(Daemons.Session s, Registries r) throws Exception {
+        LocalRegistry reg = r.start();
+        TestImages.Pushed big = reg.push(r.build(TestImages.busybox().randomLayer("data/big.bin", BIG_LAYER, 43), "1"), "big:1");
+        ThrottledProxy proxy = r.throttle(reg, RATE);
+        String ref = proxy.host() + "/big:1";
+        TestConfig c = config(s, 3);
+        Berthd first = s.start(c);
+        Path content = content(first);
+        ExecutorService pool = Executors.newCachedThreadPool(daemonThreads());
+        try {
+            Future<String> pulling = pool.submit(() -> images(first).pullImage(pull(ref)).getImageRef());
+            long seen = awaitIngestData(content, pulling, INTERRUPT_AT);
+
+            ProcessHandle.of(first.process().pid()).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL
+            assertThat(first.awaitExit(Duration.ofSeconds(30))).as("exit status after SIGKILL").isEqualTo(128 + 9);
+            try {
+                pulling.get(30, TimeUnit.SECONDS);
+                fail("PullImage answered although berthd was killed during it");
+            } catch (ExecutionException e) {
+                statusOf(e); // the client sees the connection go: UNAVAILABLE or similar
+            }
+            Files.copy(c.dir().resolve("berthd.log"), c.dir().resolve("berthd-killed.log"));
+            System.out.printf("berthd killed with %d bytes of the layer in the ingest (%d on disk after the kill)%n", seen,
+                    ingestBytes(content));
+        } finally {
+            pool.shutdownNow();
+        }
+
+        Berthd second = s.start(c);
+
+        // only a complete image may be listed; this one never completed
+        List<Image> listed = second.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList();
+        assertThat(listed).isEmpty();
+        assertThat(status(second, ref).hasImage()).isFalse();
+        assertBlobsIntact(content);
+
+        String imageRef = images(second).pullImage(pull(ref)).getImageRef();
+
+        assertThat(imageRef).isEqualTo(big.configDigest());
+        assertPulledCompletely(second, ref, proxy.host() + "/big@" + big.digest(), big);
+        System.out.println("after the restart the layer download " + (second.log().contains("resuming download of layer")
+                ? "resumed from the ingest left by the killed daemon" : "started over"));
+    }
+
+    // ---- concurrency -----------------------------------------------------------------------------------------------
+
+    @Test
+    void concurrentPullsOfOneImageShareEachLayerDownload(Daemons.Session s, Registries r) throws Exception {
+        LocalRegistry reg = r.start(LocalRegistry.options().accessLog());
+        TestImages.Pushed img = reg.push(r.build(TestImages.busybox().randomLayer("data/mid.bin", 16 << 20, 44), "1"), "shared:1");
+        ThrottledProxy proxy = r.throttle(reg, RATE); // slow enough that the pulls overlap
+        String ref = proxy.host() + "/shared:1";
+        List<TestImages.Blob> layers = img.layout().host().layers();
+        List<Long> before = new ArrayList<>();
+        for (TestImages.Blob l : layers) {
+            before.add(reg.requestCount("GET", "/v2/shared/blobs/" + l.digest()));
+        }
+        Berthd d = s.start(config(s, 3));
+        int pulls = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(pulls, daemonThreads());
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<String>> results = new ArrayList<>();
+            for (int i = 0; i < pulls; i++) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return images(d).pullImage(pull(ref)).getImageRef();
+                }));
+            }
+            go.countDown();
+            for (Future<String> f : results) {
+                assertThat(f.get(PULL_SECONDS + 10, TimeUnit.SECONDS)).isEqualTo(img.configDigest());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        for (int i = 0; i < layers.size(); i++) {
+            String digest = layers.get(i).digest();
+            assertThat(reg.requestCount("GET", "/v2/shared/blobs/" + digest) - before.get(i))
+                    .as("GETs of layer %s (%d bytes)", digest, layers.get(i).size()).isEqualTo(1);
+        }
+        assertPulledCompletely(d, ref, proxy.host() + "/shared@" + img.digest(), img);
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------------------
+
+    private static TestConfig config(Daemons.Session s, int retries) {
+        return s.config().append(REGISTRY_TABLE + "\nretries = " + retries + "\n");
+    }
+
+    /** An image stub with a deadline fit for big pulls on a busy machine. */
+    private static ImageServiceGrpc.ImageServiceBlockingStub images(Berthd d) {
+        return ImageServiceGrpc.newBlockingStub(d.channel().channel()).withDeadlineAfter(PULL_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private static Path content(Berthd d) {
+        Path p = d.dir().resolve(CONTENT);
+        assertThat(p.resolve("ingest")).as("the content store's ingest dir").isDirectory();
+        return p;
+    }
+
+    private static TestImages.Blob biggest(TestImages.Pushed image) {
+        return image.layout().host().layers().stream().max(Comparator.comparingLong(TestImages.Blob::size)).orElseThrow();
+    }
+
+    private static Path blob(Path content, String digest) {
+        return content.resolve("blobs/sha256").resolve(digest.substring("sha256:".length()));
+    }
+
+    private static PullImageRequest pull(String ref) {
+        return PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(ref)).build();
+    }
+
+    private static PullImageRequest pull(String ref, AuthConfig auth) {
+        return pull(ref).toBuilder().setAuth(auth).build();
+    }
+
+    private static AuthConfig auth(String user, String password) {
+        return AuthConfig.newBuilder().setUsername(user).setPassword(password).build();
+    }
+
+    private static ImageStatusResponse status(Berthd d, String ref) {
+        return d.images().imageStatus(ImageStatusRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(ref)).build());
+    }
+
+    private static List<String> ids(Berthd d) {
+        return d.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList().stream().map(Image::getId).toList();
+    }
+
+    /** The image is listed once, complete and right, its layers are in the store intact, and no ingest is left. */
+    private static void assertPulledCompletely(Berthd d, String ref, String repoDigest, TestImages.Pushed pushed) throws IOException {
+        assertThat(ids(d)).containsExactly(pushed.configDigest());
+        Image img = status(d, ref).getImage();
+        assertThat(img.getId()).isEqualTo(pushed.configDigest());
+        assertThat(img.getRepoTagsList()).containsExactly(ref);
+        assertThat(img.getRepoDigestsList()).containsExactly(repoDigest);
+        assertThat(img.getSize()).isGreaterThanOrEqualTo(pushed.layout().host().layersSize());
+        assertThat(img.getUsername()).isEqualTo("app");
+        Path content = content(d);
+        for (TestImages.Blob l : pushed.layout().host().layers()) {
+            assertThat(blob(content, l.digest())).as("layer %s", l.digest()).exists().hasSize(l.size());
+        }
+        assertNoIngest(content);
+        assertBlobsIntact(content);
+    }
+
+    private static void assertNoIngest(Path content) throws IOException {
+        try (var list = Files.list(content.resolve("ingest"))) {
+            assertThat(list.map(p -> p.getFileName().toString()).toList()).as("ingests left in %s", content).isEmpty();
+        }
+    }
+
+    /** Every committed blob's bytes hash to its name: nothing half-written or corrupt is visible. */
+    private static void assertBlobsIntact(Path content) throws IOException {
+        Path dir = content.resolve("blobs/sha256");
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                assertThat(sha256(p)).as("content of blob %s", p).isEqualTo(p.getFileName().toString());
+            }
+        }
+    }
+
+    private static String sha256(Path p) throws IOException {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(p), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Bytes in every ingest's data file. */
+    private static long ingestBytes(Path content) throws IOException {
+        long total = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(content.resolve("ingest"))) {
+            for (Path p : ds) {
+                Path data = p.resolve("data");
+                try {
+                    total += Files.size(data);
+                } catch (IOException e) {
+                    // not there (yet, or any more)
+                }
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Waits (bounded) until the daemon has written at least {@code atLeast} bytes of downloads to its ingests; fails if
+     * the pull ends first.
+     *
+     * @return the bytes seen
+     */
+    private static long awaitIngestData(Path content, Future<String> pull, long atLeast) throws Exception {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (Instant.now().isBefore(deadline)) {
+            long n = ingestBytes(content);
+            if (n >= atLeast) {
+                return n;
+            }
+            if (pull.isDone()) {
+                fail("the pull ended before " + atLeast + " bytes of download data appeared in " + content.resolve("ingest") + ": "
+                        + outcome(pull));
+            }
+            Thread.sleep(10);
+        }
+        throw new TimeoutException("not " + atLeast + " bytes of ingest data in " + content.resolve("ingest") + " after " + WAIT
+                + " (" + ingestBytes(content) + ")");
+    }
+
+    private static String outcome(Future<String> f) {
+        try {
+            return "returned " + f.get();
+        } catch (ExecutionException e) {
+            return "failed: " + e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    private static StatusRuntimeException statusOf(ExecutionException e) {
+        assertThat(e.getCause()).isInstanceOf(StatusRuntimeException.class);
+        return (StatusRuntimeException) e.getCause();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads() {
+        return run -> {
+            Thread t = new Thread(run, "pull-faults-client");
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static void assertCode(ThrowingCallable call, Status.Code code, String... inMessage) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).as("status of %s", e.getStatus()).isEqualTo(code);
+            assertThat(e.getStatus().getDescription()).contains(inMessage);
+        });
+    }
+
+    /** Refused for lack of (valid) credentials: UNAUTHENTICATED or PERMISSION_DENIED, naming the registry. */
+    private static void assertDenied(ThrowingCallable call, String registry) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).as("status of %s", e.getStatus())
+                    .isIn(Status.Code.UNAUTHENTICATED, Status.Code.PERMISSION_DENIED);
+            assertThat(e.getStatus().getDescription()).contains(registry);
+        });
+    }
+
+    /** A registry blob overwritten with other bytes of the same length; {@link #close()} puts the original back. */
+    private static final class Corruption implements AutoCloseable {
+        private final Path file;
+        private final byte[] original;
+
+        private Corruption(Path file, byte[] original) {
+            this.file = file;
+            this.original = original;
+        }
+
+        static Corruption of(Path file) throws IOException {
+            byte[] original = Files.readAllBytes(file);
+            byte[] bad = original.clone();
+            for (int i = bad.length / 4; i < bad.length * 3 / 4; i++) {
+                bad[i] ^= (byte) 0x5a;
+            }
+            Files.write(file, bad);
+            return new Corruption(file, original);
+        }
+
+        @Override
+        public void close() throws IOException {
+            Files.write(file, original);
+        }
+    }
+}
