@@ -1,16 +1,18 @@
 package dev.berth.bench;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
+import java.util.Set;
 
 /**
- * {@code bench/run [--workload NAME] [-n N]}: runs the workloads against the built distribution and prints one
- * table (workload, p50, p90, target). Every workload is bounded in count and cleans up after itself.
+ * {@code bench/run [--workload NAME] [--peer containerd] [-n N]}: runs the workloads against berthd from the built
+ * distribution and, with {@code --peer}, against the peer daemon through the same CRI client, interleaved; prints one
+ * table and writes the results as JSON. Every workload is bounded in count and time and cleans up after itself.
  */
 public final class BenchMain {
+    private static final Set<String> WORKLOADS = Set.of("all", "coldstart", "rss", "pull");
+    private static final String USAGE = "usage: bench/run [--workload all|coldstart|rss|pull] [--peer containerd] [-n N]";
+    private static final int PULL_RUNS = 3;
+
     private BenchMain() {
     }
 
@@ -19,51 +21,56 @@ public final class BenchMain {
         Path home = null;
         Path results = null;
         String workload = "all";
+        String peerName = null;
         int n = 10;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--home" -> home = Path.of(args[++i]);
-                case "--results" -> results = Path.of(args[++i]);
-                case "--workload" -> workload = args[++i];
-                case "-n" -> n = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: bench/run [--workload coldstart] [-n N]");
+                case "--home" -> home = Path.of(value(args, ++i));
+                case "--results" -> results = Path.of(value(args, ++i));
+                case "--workload" -> workload = value(args, ++i);
+                case "--peer" -> peerName = value(args, ++i);
+                case "-n" -> n = Integer.parseInt(value(args, ++i));
+                case "-h", "--help" -> {
+                    System.out.println(USAGE);
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; " + USAGE);
             }
         }
         if (home == null) {
             throw new IllegalArgumentException("--home is required");
         }
+        if (!WORKLOADS.contains(workload)) {
+            throw new IllegalArgumentException("unknown workload " + workload + "; " + USAGE);
+        }
+        DaemonLauncher peer = null;
+        if (peerName != null) {
+            if (!peerName.equals("containerd")) {
+                throw new IllegalArgumentException("unknown peer " + peerName + "; " + USAGE);
+            }
+            peer = new ContainerdLauncher("containerd");
+        }
         n = Math.max(1, Math.min(n, 100));
-        List<Result> all = new ArrayList<>();
-        if (workload.equals("all") || workload.equals("coldstart")) {
-            all.addAll(ColdStart.run(home, n));
+        Runtime.getRuntime().addShutdownHook(new Thread(TempDirs::cleanUpAfterInterrupt, "bench-cleanup"));
+        BerthdLauncher berth = new BerthdLauncher(home);
+        Report report = new Report(berth.version(), peer == null ? null : peer.name(), peer == null ? null : peer.version());
+        boolean all = workload.equals("all");
+        if (all || workload.equals("coldstart") || workload.equals("rss")) {
+            ColdStart.run(report, berth, peer, n, all || workload.equals("coldstart"), all || workload.equals("rss"));
         }
-        if (all.isEmpty()) {
-            throw new IllegalArgumentException("unknown workload " + workload + "; known: coldstart");
+        if (all || workload.equals("pull")) {
+            Pull.run(report, berth, peer, Math.min(n, PULL_RUNS));
         }
-        print(all);
+        report.print(System.out);
         if (results != null) {
-            Files.createDirectories(results.toAbsolutePath().getParent());
-            Files.writeString(results, json(all));
+            report.write(results);
         }
     }
 
-    private static void print(List<Result> rows) {
-        System.out.printf(Locale.ROOT, "%-32s %-5s %10s %10s %4s  %-10s %s%n", "WORKLOAD", "UNIT", "BERTH p50", "BERTH p90", "N", "TARGET", "MET");
-        for (Result r : rows) {
-            System.out.printf(Locale.ROOT, "%-32s %-5s %10.1f %10.1f %4d  %-10s %s%n", r.workload(), r.unit(),
-                    r.berth().p50(), r.berth().p90(), r.berth().n(), r.target(), r.met() ? "yes" : "NO");
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException("missing value after " + args[i - 1] + "; " + USAGE);
         }
-    }
-
-    private static String json(List<Result> rows) {
-        StringBuilder b = new StringBuilder("[\n");
-        for (int i = 0; i < rows.size(); i++) {
-            Result r = rows.get(i);
-            b.append(String.format(Locale.ROOT,
-                    "  {\"workload\": \"%s\", \"unit\": \"%s\", \"p50\": %.2f, \"p90\": %.2f, \"min\": %.2f, \"max\": %.2f, \"n\": %d, \"target\": \"%s\", \"met\": %s}%s%n",
-                    r.workload(), r.unit(), r.berth().p50(), r.berth().p90(), r.berth().min(), r.berth().max(), r.berth().n(),
-                    r.target(), r.met(), i + 1 < rows.size() ? "," : ""));
-        }
-        return b.append("]\n").toString();
+        return args[i];
     }
 }

@@ -1,5 +1,10 @@
 package dev.berth.bench;
 
+import dev.berth.api.cri.v1.RuntimeServiceGrpc;
+import dev.berth.api.cri.v1.VersionRequest;
+import dev.berth.api.cri.v1.VersionResponse;
+import dev.berth.core.client.UnixSocketChannel;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
@@ -7,51 +12,57 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A berthd from the distribution with a temp root, state and socket, for one measurement. */
+/**
+ * One CRI daemon process (berthd or the peer) with a temp directory of its own holding its config, root, state,
+ * socket and log, for one measurement. {@link #close()} kills it, unmounts whatever is still mounted under the
+ * directory and removes the directory.
+ */
 final class DaemonUnderTest implements AutoCloseable {
+    private final String name;
     private final Path dir;
+    private final Path socket;
+    private final Path log;
     private final Process process;
 
-    private DaemonUnderTest(Path dir, Process process) {
+    private DaemonUnderTest(String name, Path dir, Path socket, Path log, Process process) {
+        this.name = name;
         this.dir = dir;
+        this.socket = socket;
+        this.log = log;
         this.process = process;
     }
 
-    static DaemonUnderTest launch(Path home) throws IOException {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "berth-bench-");
-        Files.writeString(dir.resolve("config.toml"), String.join("\n",
-                "version = 1",
-                "root = \"" + dir.resolve("root") + "\"",
-                "state = \"" + dir.resolve("state") + "\"",
-                "plugin_dir = \"" + dir.resolve("plugins") + "\"",
-                "[grpc]",
-                "address = \"" + dir.resolve("berth.sock") + "\"",
-                ""));
-        Process p = new ProcessBuilder(home.resolve("bin/berthd").toString(), "--config", dir.resolve("config.toml").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("berthd.log").toFile()).start();
-        return new DaemonUnderTest(dir, p);
+    /** Starts {@code command} with output to {@code dir/daemon.log}; {@code dir} becomes this daemon's to remove. */
+    static DaemonUnderTest start(String name, Path dir, List<String> command, Path socket) throws IOException {
+        Path log = dir.resolve("daemon.log");
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            return new DaemonUnderTest(name, dir, socket, log, p);
+        } catch (IOException e) {
+            TempDirs.delete(dir);
+            throw e;
+        }
+    }
+
+    String name() {
+        return name;
     }
 
     Path socket() {
-        return dir.resolve("berth.sock");
-    }
-
-    long pid() {
-        return process.pid();
+        return socket;
     }
 
     /** Spins until the socket accepts a connection (the server is bound and listening). */
     void awaitListening(long timeoutMillis) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("berthd exited: " + Files.readString(dir.resolve("berthd.log")));
-            }
-            if (Files.exists(socket())) {
+            checkAlive();
+            if (Files.exists(socket)) {
                 try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                    ch.connect(UnixDomainSocketAddress.of(socket()));
+                    ch.connect(UnixDomainSocketAddress.of(socket));
                     return;
                 } catch (ConnectException e) {
                     // bound but not listening yet
@@ -59,7 +70,29 @@ final class DaemonUnderTest implements AutoCloseable {
             }
             Thread.sleep(1);
         }
-        throw new IOException("berthd did not listen within " + timeoutMillis + " ms");
+        throw new IOException(name + " did not listen on " + socket + " within " + timeoutMillis + " ms:\n" + log());
+    }
+
+    /**
+     * Calls CRI {@code Version} until it succeeds: both daemons answer an error (UNAVAILABLE "not ready yet" in
+     * berthd, "server is not initialized yet" in containerd) while their CRI service is still starting.
+     */
+    VersionResponse awaitVersion(long timeoutMillis) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        try (UnixSocketChannel ch = new UnixSocketChannel(socket)) {
+            RuntimeServiceGrpc.RuntimeServiceBlockingStub stub = RuntimeServiceGrpc.newBlockingStub(ch.channel());
+            StatusRuntimeException last = null;
+            while (System.nanoTime() < deadline) {
+                checkAlive();
+                try {
+                    return stub.withDeadlineAfter(10, TimeUnit.SECONDS).version(VersionRequest.getDefaultInstance());
+                } catch (StatusRuntimeException e) {
+                    last = e;
+                }
+                Thread.sleep(1);
+            }
+            throw new IOException(name + " answered no CRI Version within " + timeoutMillis + " ms (last: " + last + "):\n" + log());
+        }
     }
 
     /** Resident set size of the daemon in bytes, from /proc. */
@@ -69,19 +102,42 @@ final class DaemonUnderTest implements AutoCloseable {
                 return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
             }
         }
-        throw new IOException("no VmRSS for " + process.pid());
+        throw new IOException("no VmRSS for " + name + " (pid " + process.pid() + ")");
+    }
+
+    private void checkAlive() throws IOException {
+        if (!process.isAlive()) {
+            throw new IOException(name + " exited with " + process.exitValue() + ":\n" + log());
+        }
+    }
+
+    /** The daemon's output so far (the last 4 KB). */
+    String log() {
+        try {
+            String s = Files.exists(log) ? Files.readString(log) : "";
+            return s.length() > 4096 ? "..." + s.substring(s.length() - 4096) : s;
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
     }
 
     @Override
     public void close() throws IOException, InterruptedException {
+        List<ProcessHandle> children = process.descendants().toList();
         process.destroy();
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        for (ProcessHandle child : children) {
+            // only processes this daemon started (and that outlived it), by pid
+            child.destroyForcibly();
         }
+        Mounts.unmountUnder(dir);
+        TempDirs.delete(dir);
+    }
+
+    @Override
+    public String toString() {
+        return name + "[pid " + process.pid() + ", " + dir + "]";
     }
 }

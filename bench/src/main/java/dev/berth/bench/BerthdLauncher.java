@@ -1,0 +1,47 @@
+package dev.berth.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** berthd from the built distribution ({@code dist/target/berth}), with its default JVM flags and plugins. */
+final class BerthdLauncher implements DaemonLauncher {
+    private final Path home;
+
+    BerthdLauncher(Path home) {
+        this.home = home;
+    }
+
+    @Override
+    public String name() {
+        return "berth";
+    }
+
+    Path berthd() {
+        return home.resolve("bin/berthd");
+    }
+
+    @Override
+    public String version() throws IOException, InterruptedException {
+        return Tools.output(List.of(berthd().toString(), "--version"), 30).strip();
+    }
+
+    @Override
+    public DaemonUnderTest launch(String plainHttpRegistry) throws IOException {
+        Path dir = TempDirs.create("berthd");
+        StringBuilder toml = new StringBuilder();
+        toml.append("version = 1\n");
+        toml.append("root = \"").append(dir.resolve("root")).append("\"\n");
+        toml.append("state = \"").append(dir.resolve("state")).append("\"\n");
+        toml.append("plugin_dir = \"").append(dir.resolve("plugins")).append("\"\n");
+        toml.append("\n[grpc]\naddress = \"").append(dir.resolve("berth.sock")).append("\"\n");
+        if (plainHttpRegistry != null) {
+            toml.append("\n[plugins.\"io.berth.grpc.v1.cri\".registry.hosts.\"").append(plainHttpRegistry).append("\"]\n");
+            toml.append("plain_http = true\n");
+        }
+        Files.writeString(dir.resolve("config.toml"), toml);
+        return DaemonUnderTest.start(name(), dir, List.of(berthd().toString(), "--config", dir.resolve("config.toml").toString()),
+                dir.resolve("berth.sock"));
+    }
+}

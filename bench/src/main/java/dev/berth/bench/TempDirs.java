@@ -1,0 +1,64 @@
+package dev.berth.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Temp directories of the benchmark, all under /tmp and named {@code berth-bench-*}. The ones not yet deleted are
+ * remembered so that an interrupted run (Ctrl-C) still kills its processes and removes them.
+ */
+final class TempDirs {
+    private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+
+    private TempDirs() {
+    }
+
+    static Path create(String kind) throws IOException {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "berth-bench-" + kind + "-");
+        LIVE.add(dir);
+        return dir;
+    }
+
+    /** Removes {@code dir} and everything below it (symlinks are removed, never followed). */
+    static void delete(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        LIVE.remove(dir);
+    }
+
+    /**
+     * Shutdown hook: after a normal run nothing is left; after Ctrl-C, kills the processes this JVM started (daemons,
+     * registry, skopeo: its descendants, by pid), unmounts what they left and removes the remaining directories.
+     */
+    static void cleanUpAfterInterrupt() {
+        if (LIVE.isEmpty()) {
+            return;
+        }
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroy);
+        ProcessHandle.current().descendants().forEach(p -> {
+            try {
+                p.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+            }
+        });
+        for (Path dir : Set.copyOf(LIVE)) {
+            try {
+                Mounts.unmountUnder(dir);
+                delete(dir);
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                System.err.println("bench: cannot clean up " + dir + ": " + e);
+            }
+        }
+    }
+}
