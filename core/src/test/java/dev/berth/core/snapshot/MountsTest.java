@@ -1,0 +1,89 @@
+package dev.berth.core.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.errdefs.ErrorKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the real mount(8); needs root, as the daemon does. */
+class MountsTest {
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void unmountEverything() {
+        for (Path m : Mounts.mountPointsUnder(tmp)) {
+            Mounts.unmountAll(m);
+        }
+        assertThat(Mounts.mountPointsUnder(tmp)).isEmpty();
+    }
+
+    @Test
+    void bindMountsStackAndUnmountAll() throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Files.writeString(a.resolve("fa"), "a");
+        Files.writeString(b.resolve("fb"), "b");
+        Path target = Files.createDirectories(tmp.resolve("dir with space"));
+        Mounts.mount(List.of(new Mount("bind", a.toString(), List.of("rbind", "ro")),
+                new Mount("bind", b.toString(), List.of("rbind", "rw"))), target);
+        assertThat(Mounts.isMountPoint(target)).isTrue();
+        assertThat(target.resolve("fb")).hasContent("b");
+        Mounts.unmount(target);
+        assertThat(target.resolve("fa")).hasContent("a");
+        assertThatThrownBy(() -> Files.writeString(target.resolve("x"), "x")).isInstanceOf(java.io.IOException.class);
+        Mounts.unmountAll(target);
+        assertThat(Mounts.isMountPoint(target)).isFalse();
+    }
+
+    @Test
+    void relativeOverlayPathsResolveAgainstBaseDir() throws Exception {
+        for (String d : List.of("l1", "l2", "u", "w", "m")) {
+            Files.createDirectories(tmp.resolve(d));
+        }
+        Files.writeString(tmp.resolve("l1/bottom"), "1");
+        Files.writeString(tmp.resolve("l2/top"), "2");
+        Path m = tmp.resolve("m");
+        Mounts.mount(List.of(new Mount("overlay", "overlay", List.of("workdir=w", "upperdir=u", "lowerdir=l2:l1"),
+                tmp.toAbsolutePath())), m);
+        assertThat(m.resolve("bottom")).hasContent("1");
+        assertThat(m.resolve("top")).hasContent("2");
+        Files.writeString(m.resolve("new"), "3");
+        assertThat(tmp.resolve("u/new")).hasContent("3");
+    }
+
+    @Test
+    void failureCarriesMountsMessageAndUndoesEarlierMounts() throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path target = Files.createDirectories(tmp.resolve("t"));
+        assertThatThrownBy(() -> Mounts.mount(List.of(new Mount("bind", a.toString(), List.of("rbind")),
+                new Mount("bind", tmp.resolve("missing").toString(), List.of("rbind"))), target))
+                .isInstanceOfSatisfying(BerthException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(ErrorKind.INTERNAL);
+                    assertThat(e.getMessage()).contains("missing");
+                });
+        assertThat(Mounts.isMountPoint(target)).isFalse();
+    }
+
+    @Test
+    void tooLongOptionsAreRejectedBeforeMounting() {
+        Mount m = new Mount("overlay", "overlay", List.of("lowerdir=" + "x:".repeat(2100) + "x"));
+        assertThatThrownBy(() -> Mounts.mount(List.of(m), tmp))
+                .isInstanceOfSatisfying(BerthException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
+    }
+
+    @Test
+    void mountinfoEscapesAreDecoded() {
+        assertThat(Mounts.unescape("/a\\040b\\011c\\134d")).isEqualTo("/a b\tc\\d");
+        assertThat(Mounts.unescape("/plain")).isEqualTo("/plain");
+        assertThat(Mounts.unescape("/trailing\\04")).isEqualTo("/trailing\\04");
+    }
+}
