@@ -2,6 +2,8 @@ package dev.berth.cri;
 
 import com.typesafe.config.Config;
 import dev.berth.core.content.ContentStore;
+import dev.berth.core.diff.Applier;
+import dev.berth.core.snapshot.Snapshotter;
 import dev.berth.core.plugin.GrpcServiceProvider;
 import dev.berth.core.plugin.InitContext;
 import dev.berth.core.plugin.PluginProvider;
@@ -16,16 +18,21 @@ import dev.berth.cri.registry.RegistryConfig;
 import io.grpc.ServerServiceDefinition;
 import java.nio.file.Path;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Registers {@code io.berth.grpc.v1.cri}: the kubelet-facing CRI services. The plugins it drives are optional so
  * that CRI always answers: without them {@code Status} says what is missing instead of the socket going silent.
  */
 public final class CriPlugin implements PluginProvider {
+    private static final Logger LOG = LoggerFactory.getLogger(CriPlugin.class);
+
     @Override
     public List<Registration> registrations() {
         return List.of(Registration.builder(PluginTypes.GRPC, "cri")
                 .requires(Requirement.optionalType(PluginTypes.CONTENT), Requirement.optionalType(PluginTypes.SNAPSHOTTER),
+                        Requirement.optionalType(PluginTypes.DIFF),
                         Requirement.optionalType(PluginTypes.SANDBOX_CONTROLLER), Requirement.optionalType(PluginTypes.RUNTIME))
                 .init(CriPlugin::init));
     }
@@ -42,9 +49,17 @@ public final class CriPlugin implements PluginProvider {
 
     private static Images images(InitContext ctx, ContentStore content) {
         Config c = ctx.config();
+        String snapshotterId = c.getString("snapshotter");
+        Snapshotter snapshots = ctx.getAll(PluginTypes.SNAPSHOTTER, Snapshotter.class).get(snapshotterId);
+        Applier applier = ctx.getAll(PluginTypes.DIFF, Applier.class).values().stream().findFirst().orElse(null);
+        if (snapshots == null || applier == null) {
+            LOG.warn("images are pulled but not unpacked: {}", snapshots == null
+                    ? "snapshotter '" + snapshotterId + "' is not running" : "no layer applier (" + PluginTypes.DIFF + ") is running");
+        }
         ImagePuller puller = new ImagePuller(content, RegistryConfig.from(c.getConfig("registry")));
         Path root = ctx.root();
-        return new Images(content, puller, root.resolve("images.db"), c.getString("sandbox_image"), root.getParent());
+        return new Images(content, puller, snapshots, snapshotterId, applier, root.resolve("images.db"),
+                c.getString("sandbox_image"), root.getParent());
     }
 
     /** The services on the socket, and what to close at shutdown. */

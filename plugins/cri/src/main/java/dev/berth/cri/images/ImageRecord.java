@@ -14,16 +14,18 @@ import java.util.List;
  * @param size        bytes of config and (compressed) layers
  * @param user        the image config's {@code User}, "" when unset
  * @param pulledAt    epoch milliseconds of the last pull
+ * @param snapshot    the chain id of its top layer's committed snapshot, or "" when it was not unpacked
  */
 public record ImageRecord(String id, List<String> repoTags, List<String> repoDigests, String target, String manifest,
-                          long size, String user, long pulledAt) {
+                          long size, String user, long pulledAt, String snapshot) {
     public ImageRecord {
         repoTags = List.copyOf(repoTags);
         repoDigests = List.copyOf(repoDigests);
+        snapshot = snapshot == null ? "" : snapshot;
     }
 
     ImageRecord withNames(List<String> tags, List<String> digests) {
-        return new ImageRecord(id, tags, digests, target, manifest, size, user, pulledAt);
+        return new ImageRecord(id, tags, digests, target, manifest, size, user, pulledAt, snapshot);
     }
 
     /** This image with {@code name} added to its tags (or digests), keeping the order and no duplicates. */

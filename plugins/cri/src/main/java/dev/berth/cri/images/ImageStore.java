@@ -66,7 +66,7 @@ final class ImageStore implements AutoCloseable {
         }
         ImageRecord merged = get(image.id())
                 .map(old -> new ImageRecord(image.id(), old.repoTags(), old.repoDigests(), image.target(),
-                        image.manifest(), image.size(), image.user(), image.pulledAt()).plus(image.repoTags(), image.repoDigests()))
+                        image.manifest(), image.size(), image.user(), image.pulledAt(), image.snapshot()).plus(image.repoTags(), image.repoDigests()))
                 .orElse(image);
         images.put(merged.id(), GSON.toJson(merged));
         commit();

@@ -20,6 +20,10 @@ import dev.berth.core.content.ContentLabels;
 import dev.berth.core.content.ContentStore;
 import dev.berth.core.content.Digest;
 import dev.berth.core.content.Filter;
+import dev.berth.core.diff.Applier;
+import dev.berth.core.snapshot.Kind;
+import dev.berth.core.snapshot.Snapshotter;
+import dev.berth.core.snapshot.Usage;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.json.Json;
@@ -47,13 +51,20 @@ public final class Images implements AutoCloseable {
     private final ImageStore store;
     private final String sandboxImage;
     private final Path fsMountpoint;
+    private final Unpacker unpacker;
+    private final Snapshotter snapshots;
 
     /**
+     * @param snapshots    where layers are unpacked, or null to keep pulled images in the content store only
+     * @param applier      unpacks layers into {@code snapshots}; null when {@code snapshots} is
      * @param sandboxImage the configured pause image (reported as pinned)
      * @param fsMountpoint the directory whose filesystem holds image content (reported by ImageFsInfo)
      */
-    public Images(ContentStore content, ImagePuller puller, Path storeFile, String sandboxImage, Path fsMountpoint) {
+    public Images(ContentStore content, ImagePuller puller, Snapshotter snapshots, String snapshotterId, Applier applier,
+                  Path storeFile, String sandboxImage, Path fsMountpoint) {
         this.content = content;
+        this.snapshots = snapshots;
+        this.unpacker = snapshots == null || applier == null ? null : new Unpacker(content, snapshots, snapshotterId, applier);
         this.puller = puller;
         this.store = new ImageStore(storeFile);
         this.sandboxImage = normalise(sandboxImage);
@@ -72,15 +83,17 @@ public final class Images implements AutoCloseable {
         String name = required(r.getImage(), "image.image");
         ImageReference ref = ImageReference.parse(name);
         List<String> tags = ref.digest() == null ? List.of(ref.toString()) : List.of();
-        // the record and its GC root are written while the pull's lease still protects the blobs
         PulledImage p = puller.pull(ref, credentials(r.getAuth()), Platform.host(), pulled -> record(pulled, tags));
         String id = p.config().toString();
         return PullImageResponse.newBuilder().setImageRef(id).build();
     }
 
+    /** Unpacks and records a pulled image; runs while the pull's lease still protects its blobs. */
     private void record(PulledImage p, List<String> tags) {
+        String snapshot = unpacker == null ? "" : unpacker.unpack(p);
         ImageRecord image = new ImageRecord(p.config().toString(), tags, List.of(p.ref().repoDigest(p.target())),
-                p.target().toString(), p.manifest().toString(), p.size(), p.imageConfig().user(), System.currentTimeMillis());
+                p.target().toString(), p.manifest().toString(), p.size(), p.imageConfig().user(), System.currentTimeMillis(),
+                snapshot);
         content.update(p.target(), Map.of(ContentLabels.GC_ROOT, String.valueOf(image.pulledAt())));
         ImageRecord previous = store.get(image.id()).orElse(null);
         store.put(image);
@@ -133,14 +146,23 @@ public final class Images implements AutoCloseable {
         return RemoveImageResponse.getDefaultInstance();
     }
 
+    /** Bytes and inodes of the content store's blobs plus the committed snapshots, on the berth root's filesystem. */
     public ImageFsInfoResponse fsInfo() {
-        AtomicLong blobs = new AtomicLong();
-        content.walk(Filter.all(), i -> blobs.incrementAndGet());
+        AtomicLong inodes = new AtomicLong();
+        AtomicLong bytes = new AtomicLong(content.usage());
+        content.walk(Filter.all(), i -> inodes.incrementAndGet());
+        if (snapshots != null) {
+            snapshots.walk(i -> i.kind() == Kind.COMMITTED, i -> {
+                Usage u = snapshots.usage(i.name());
+                bytes.addAndGet(u.size());
+                inodes.addAndGet(u.inodes());
+            });
+        }
         FilesystemUsage usage = FilesystemUsage.newBuilder()
                 .setTimestamp(System.currentTimeMillis() * 1_000_000L)
                 .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(fsMountpoint.toString()))
-                .setUsedBytes(UInt64Value.newBuilder().setValue(content.usage()))
-                .setInodesUsed(UInt64Value.newBuilder().setValue(blobs.get()))
+                .setUsedBytes(UInt64Value.newBuilder().setValue(bytes.get()))
+                .setInodesUsed(UInt64Value.newBuilder().setValue(inodes.get()))
                 .build();
         return ImageFsInfoResponse.newBuilder().addImageFilesystems(usage).build();
     }

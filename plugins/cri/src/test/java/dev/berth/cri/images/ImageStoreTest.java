@@ -12,7 +12,7 @@ class ImageStoreTest {
     Path dir;
 
     private static ImageRecord image(String id, List<String> tags, List<String> digests) {
-        return new ImageRecord(id, tags, digests, "sha256:t" + id, "sha256:m" + id, 10, "", 1);
+        return new ImageRecord(id, tags, digests, "sha256:t" + id, "sha256:m" + id, 10, "", 1, "");
     }
 
     @Test
