@@ -71,6 +71,49 @@ class UnpackIT {
         assertThat(layerDirs(snapshots)).as("snapshots survive a restart and are not unpacked again").hasSize(5);
     }
 
+    @Test
+    void berthdKilledDuringUnpackLeavesNoHalfLayerAndTheNextPullCompletes(Daemons.Session s, Registries r) throws Exception {
+        LocalRegistry reg = r.start();
+        // base, hello.txt, 96 MiB in one file (unpacking it takes long enough to be interrupted), /etc/berth-test
+        TestImages.Pushed big = reg.push(r.build(TestImages.busybox().randomLayer("data/big.bin", 96 << 20, 7), "1"), "big:1");
+        TestConfig c = s.config();
+        Berthd first = s.start(c);
+        Path snapshots = c.dir().resolve("root/io.berth.snapshotter.v1.overlayfs/snapshots");
+        Thread puller = new Thread(() -> {
+            try {
+                first.images().pullImage(pull(big.reference()));
+            } catch (RuntimeException expected) {
+                // the daemon dies under it
+            }
+        });
+        puller.start();
+        Path bigFile = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            bigFile = Files.exists(snapshots) ? findBigFile(snapshots) : null;
+            if (bigFile != null && Files.size(bigFile) > 0) {
+                break;
+            }
+            Thread.sleep(2);
+        }
+        assertThat(bigFile).as("the big layer's unpack started").isNotNull();
+        ProcessHandle.of(first.process().pid()).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL mid-unpack
+        puller.join(30_000);
+
+        Berthd again = s.start(c);
+        String id = again.images().pullImage(pull(big.reference())).getImageRef();
+        assertThat(id).isEqualTo(big.configDigest());
+        List<Path> layers = layerDirs(snapshots);
+        assertThat(layers).as("exactly one committed snapshot per layer, no leftover").hasSize(4);
+        assertThat(Files.size(layers.get(2).resolve("data/big.bin"))).isEqualTo(96 << 20);
+    }
+
+    private static Path findBigFile(Path snapshots) throws IOException {
+        try (Stream<Path> dirs = Files.list(snapshots)) {
+            return dirs.map(d -> d.resolve("fs/data/big.bin")).filter(Files::exists).findFirst().orElse(null);
+        }
+    }
+
     /** The committed layer directories, in the order they were made (ids grow), base first. */
     private static List<Path> layerDirs(Path snapshots) throws IOException {
         try (Stream<Path> s = Files.list(snapshots)) {

@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Unpacks a pulled image's layers into committed snapshots named by their OCI chain ids, base first. A layer
@@ -31,12 +33,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * or a bad layer never leaves a committed snapshot with half a layer.
  */
 final class Unpacker {
+    private static final Logger LOG = LoggerFactory.getLogger(Unpacker.class);
     private final ContentStore content;
     private final Snapshotter snapshots;
     private final String snapshotterId;
     private final Applier applier;
     private final ApplyOptions options;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private static final String EXTRACT_PREFIX = "extract-";
 
     Unpacker(ContentStore content, Snapshotter snapshots, String snapshotterId, Applier applier) {
         this.content = content;
@@ -45,6 +49,20 @@ final class Unpacker {
         this.applier = applier;
         // overlayfs reads whiteouts as 0:0 devices and opaque xattrs; other snapshotters get the plain tree
         this.options = snapshotterId.equals("overlayfs") ? ApplyOptions.OVERLAY : ApplyOptions.NATIVE;
+        removeLeftovers();
+    }
+
+    /**
+     * Active snapshots of unpacks that a crash interrupted hold half a layer; nothing unpacks before this object
+     * exists, so every one of them is a leftover.
+     */
+    private void removeLeftovers() {
+        List<String> leftovers = new ArrayList<>();
+        snapshots.walk(i -> i.kind() == Kind.ACTIVE && i.name().startsWith(EXTRACT_PREFIX), i -> leftovers.add(i.name()));
+        for (String key : leftovers) {
+            LOG.info("removing the snapshot of an interrupted unpack: {}", key);
+            removeQuietly(key);
+        }
     }
 
     /** @return the chain id of the top layer: the parent of every container's rootfs from this image */
@@ -75,7 +93,7 @@ final class Unpacker {
     }
 
     private void apply(Descriptor layer, Digest diffId, String chainId, String parent) {
-        String key = "extract-" + UUID.randomUUID() + " " + chainId;
+        String key = EXTRACT_PREFIX + UUID.randomUUID() + " " + chainId;
         snapshots.prepare(key, parent, Map.of(SnapshotLabels.TARGET_REF, chainId));
         boolean committed = false;
         try (ReaderAt blob = content.openReader(layer.digest())) {
