@@ -15,7 +15,8 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "berthctl", mixinStandardHelpOptions = true, versionProvider = BerthctlMain.ClientVersion.class,
         description = "Inspect and drive a CRI runtime (Berth, containerd, CRI-O) on this node.",
-        subcommands = {VersionCommand.class, InfoCommand.class, PluginsCommand.class, ConfigCommand.class,
+        subcommands = {VersionCommand.class, InfoCommand.class, ImageCommands.Images.class, ImageCommands.Pull.class,
+                ImageCommands.Rmi.class, ImageCommands.Inspecti.class, PluginsCommand.class, ConfigCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BerthctlMain {
     static final String DEFAULT_ENDPOINT = "unix:///run/berth/berth.sock";

@@ -1,51 +1,35 @@
 package dev.berth.cli;
 
 import dev.berth.api.cri.v1.RuntimeCondition;
-import dev.berth.api.cri.v1.RuntimeServiceGrpc;
 import dev.berth.api.cri.v1.StatusRequest;
 import dev.berth.api.cri.v1.StatusResponse;
 import dev.berth.core.client.UnixSocketChannel;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code berthctl info}: the runtime's CRI Status; exit 1 when it is not ready. */
 @Command(name = "info", description = "Print the runtime's readiness conditions (CRI Status); exit 1 if not ready.")
-final class InfoCommand implements Callable<Integer> {
-    @ParentCommand
-    BerthctlMain top;
-    @Spec
-    CommandSpec spec;
+final class InfoCommand extends CriCommand {
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json")
     OutputFormat output;
     @Option(names = {"-v", "--verbose"}, description = "Also ask for the runtime's verbose info (its effective config…).")
     boolean verbose;
 
     @Override
-    public Integer call() {
-        try (UnixSocketChannel ch = top.connect()) {
-            StatusResponse s = RuntimeServiceGrpc.newBlockingStub(ch.channel())
-                    .withDeadlineAfter(top.timeoutSeconds, TimeUnit.SECONDS)
-                    .status(StatusRequest.newBuilder().setVerbose(verbose || output == OutputFormat.json).build());
-            var out = spec.commandLine().getOut();
-            if (output == OutputFormat.json) {
-                out.print(ProtoJson.write(s));
-            } else {
-                Table t = new Table("CONDITION", "STATUS", "REASON", "MESSAGE");
-                for (RuntimeCondition c : s.getStatus().getConditionsList()) {
-                    t.row(c.getType(), String.valueOf(c.getStatus()), c.getReason(), c.getMessage());
-                }
-                t.print(out);
-                if (verbose) {
-                    s.getInfoMap().forEach((k, v) -> out.println(k + ": " + v));
-                }
+    int call(UnixSocketChannel ch) {
+        StatusResponse s = runtime(ch).status(StatusRequest.newBuilder().setVerbose(verbose || output == OutputFormat.json).build());
+        if (output == OutputFormat.json) {
+            out().print(ProtoJson.write(s));
+        } else {
+            Table t = new Table("CONDITION", "STATUS", "REASON", "MESSAGE");
+            for (RuntimeCondition c : s.getStatus().getConditionsList()) {
+                t.row(c.getType(), String.valueOf(c.getStatus()), c.getReason(), c.getMessage());
             }
-            out.flush();
-            return s.getStatus().getConditionsList().stream().allMatch(RuntimeCondition::getStatus) ? 0 : 1;
+            t.print(out());
+            if (verbose) {
+                s.getInfoMap().forEach((k, v) -> out().println(k + ": " + v));
+            }
         }
+        return s.getStatus().getConditionsList().stream().allMatch(RuntimeCondition::getStatus) ? 0 : 1;
     }
 }
