@@ -1,8 +1,11 @@
 package dev.berth.cri;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigValueType;
 import dev.berth.core.content.ContentStore;
 import dev.berth.core.diff.Applier;
+import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.snapshot.Snapshotter;
 import dev.berth.core.plugin.GrpcServiceProvider;
 import dev.berth.core.plugin.InitContext;
@@ -17,6 +20,7 @@ import dev.berth.cri.registry.ImagePuller;
 import dev.berth.cri.registry.RegistryConfig;
 import io.grpc.ServerServiceDefinition;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +53,7 @@ public final class CriPlugin implements PluginProvider {
 
     private static Images images(InitContext ctx, ContentStore content) {
         Config c = ctx.config();
+        Duration gcInterval = gcInterval(c);
         String snapshotterId = c.getString("snapshotter");
         Snapshotter snapshots = ctx.getAll(PluginTypes.SNAPSHOTTER, Snapshotter.class).get(snapshotterId);
         Applier applier = ctx.getAll(PluginTypes.DIFF, Applier.class).values().stream().findFirst().orElse(null);
@@ -59,7 +64,28 @@ public final class CriPlugin implements PluginProvider {
         ImagePuller puller = new ImagePuller(content, RegistryConfig.from(c.getConfig("registry")));
         Path root = ctx.root();
         return new Images(content, puller, snapshots, snapshotterId, applier, root.resolve("images.db"),
-                c.getString("sandbox_image"), root.getParent());
+                c.getString("sandbox_image"), root.getParent(), gcInterval);
+    }
+
+    /** {@code gc_interval}: a duration string; a bare number would be read as milliseconds, so it is refused. */
+    private static Duration gcInterval(Config c) {
+        Duration d;
+        try {
+            if (c.getValue("gc_interval").valueType() != ConfigValueType.STRING) {
+                throw new ConfigException.BadValue("gc_interval", "a number needs a unit");
+            }
+            d = c.getDuration("gc_interval");
+        } catch (ConfigException e) {
+            throw BerthException.invalidArgument("gc_interval: want a duration such as \"1h\", \"30m\" or \"0s\" (off): %s",
+                    e.getMessage());
+        }
+        if (d.isNegative()) {
+            throw BerthException.invalidArgument("gc_interval must not be negative, got %s", c.getString("gc_interval"));
+        }
+        if (d.isZero()) {
+            LOG.info("scheduled image garbage collection is off (gc_interval = 0); RemoveImage still collects");
+        }
+        return d;
     }
 
     /** The services on the socket, and what to close at shutdown. */

@@ -35,11 +35,15 @@ import dev.berth.cri.registry.PulledImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The CRI ImageService's behaviour: pulls through the registry client into the content store, and keeps the
@@ -53,15 +57,20 @@ public final class Images implements AutoCloseable {
     private final Path fsMountpoint;
     private final Unpacker unpacker;
     private final Snapshotter snapshots;
+    /** Pulls (recording) and removals share it; a garbage collection run holds it alone. */
+    private final ReadWriteLock gcLock = new ReentrantReadWriteLock(true);
+    private final GarbageCollector gc;
+    private final GcScheduler gcScheduler;
 
     /**
      * @param snapshots    where layers are unpacked, or null to keep pulled images in the content store only
      * @param applier      unpacks layers into {@code snapshots}; null when {@code snapshots} is
      * @param sandboxImage the configured pause image (reported as pinned)
      * @param fsMountpoint the directory whose filesystem holds image content (reported by ImageFsInfo)
+     * @param gcInterval   time between scheduled garbage collections; zero for none (RemoveImage still triggers one)
      */
     public Images(ContentStore content, ImagePuller puller, Snapshotter snapshots, String snapshotterId, Applier applier,
-                  Path storeFile, String sandboxImage, Path fsMountpoint) {
+                  Path storeFile, String sandboxImage, Path fsMountpoint, Duration gcInterval) {
         this.content = content;
         this.snapshots = snapshots;
         this.unpacker = snapshots == null || applier == null ? null : new Unpacker(content, snapshots, snapshotterId, applier);
@@ -69,6 +78,10 @@ public final class Images implements AutoCloseable {
         this.store = new ImageStore(storeFile);
         this.sandboxImage = normalise(sandboxImage);
         this.fsMountpoint = fsMountpoint;
+        this.gc = new GarbageCollector(content, snapshots, snapshotterId, store::list, gcLock, Clock.systemUTC());
+        this.gcScheduler = new GcScheduler(gc::collect, gcInterval);
+        // what a daemon that died between RemoveImage and its collection left behind goes now, not in an hour
+        gcScheduler.request();
     }
 
     private static String normalise(String name) {
@@ -83,7 +96,7 @@ public final class Images implements AutoCloseable {
         String name = required(r.getImage(), "image.image");
         ImageReference ref = ImageReference.parse(name);
         List<String> tags = ref.digest() == null ? List.of(ref.toString()) : List.of();
-        PulledImage p = puller.pull(ref, credentials(r.getAuth()), Platform.host(), pulled -> record(pulled, tags));
+        PulledImage p = puller.pull(ref, credentials(r.getAuth()), Platform.host(), pulled -> shared(() -> record(pulled, tags)));
         String id = p.config().toString();
         return PullImageResponse.newBuilder().setImageRef(id).build();
     }
@@ -99,6 +112,7 @@ public final class Images implements AutoCloseable {
         store.put(image);
         if (previous != null && !previous.target().equals(image.target())) {
             releaseRoot(previous.target());
+            gcScheduler.request();
         }
     }
 
@@ -126,12 +140,30 @@ public final class Images implements AutoCloseable {
         return out.build();
     }
 
-    /** Removes a name (a tag: other tags stay) or the whole image (by id or digest); idempotent. */
+    /**
+     * Removes a name (a tag: other tags stay) or the whole image (by id or digest); idempotent. Removing an image
+     * asks for a garbage collection, which frees its blobs and snapshots in the background.
+     */
     public RemoveImageResponse remove(RemoveImageRequest r) {
         String name = required(r.getImage(), "image.image");
+        boolean removed;
+        gcLock.readLock().lock();
+        try {
+            removed = removeRecord(name);
+        } finally {
+            gcLock.readLock().unlock();
+        }
+        if (removed) {
+            gcScheduler.request();
+        }
+        return RemoveImageResponse.getDefaultInstance();
+    }
+
+    /** @return whether a whole image record went */
+    private boolean removeRecord(String name) {
         Optional<ImageRecord> found = resolve(name);
         if (found.isEmpty()) {
-            return RemoveImageResponse.getDefaultInstance();
+            return false;
         }
         ImageRecord image = found.get();
         String tag = asTag(name);
@@ -139,11 +171,25 @@ public final class Images implements AutoCloseable {
             List<String> tags = new ArrayList<>(image.repoTags());
             tags.remove(tag);
             store.rename(image.id(), tags, image.repoDigests());
-            return RemoveImageResponse.getDefaultInstance();
+            return false;
         }
         store.remove(image.id());
         releaseRoot(image.target());
-        return RemoveImageResponse.getDefaultInstance();
+        return true;
+    }
+
+    /** Runs a garbage collection now, on the calling thread (which must not be inside a pull or removal). */
+    GarbageCollector.Result collectGarbage() {
+        return gc.collect();
+    }
+
+    private void shared(Runnable action) {
+        gcLock.readLock().lock();
+        try {
+            action.run();
+        } finally {
+            gcLock.readLock().unlock();
+        }
     }
 
     /** Bytes and inodes of the content store's blobs plus the committed snapshots, on the berth root's filesystem. */
@@ -153,7 +199,15 @@ public final class Images implements AutoCloseable {
         content.walk(Filter.all(), i -> inodes.incrementAndGet());
         if (snapshots != null) {
             snapshots.walk(i -> i.kind() == Kind.COMMITTED, i -> {
-                Usage u = snapshots.usage(i.name());
+                Usage u;
+                try {
+                    u = snapshots.usage(i.name());
+                } catch (BerthException e) {
+                    if (e.kind() == ErrorKind.NOT_FOUND) {
+                        return; // collected while we walked
+                    }
+                    throw e;
+                }
                 bytes.addAndGet(u.size());
                 inodes.addAndGet(u.inodes());
             });
@@ -242,6 +296,7 @@ public final class Images implements AutoCloseable {
 
     @Override
     public void close() {
+        gcScheduler.close();
         puller.close();
         store.close();
     }

@@ -1,0 +1,79 @@
+package dev.berth.cri.images;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.api.cri.v1.ImageSpec;
+import dev.berth.api.cri.v1.RemoveImageRequest;
+import dev.berth.core.content.Digest;
+import dev.berth.cri.registry.ImagePuller;
+import dev.berth.cri.registry.RegistryConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** RemoveImage triggers a collection in the background, and ImageFsInfo reports what is left. */
+class ImagesGcTest {
+    @TempDir
+    Path dir;
+
+    private final GcFixture f = new GcFixture();
+
+    @Test
+    void removeImageCollectsItsUniqueContentInTheBackground() throws Exception {
+        GcFixture.Pulled a = f.pull("a", "base", "a-top");
+        GcFixture.Pulled b = f.pull("b", "base", "b-top");
+        try (ImageStore store = new ImageStore(dir.resolve("images.db"))) {
+            f.records.forEach(store::put);
+        }
+        Set<Digest> blobsBefore = f.content.digests();
+        try (Images images = images(Duration.ZERO)) {
+            long usedBefore = usedBytes(images);
+
+            images.remove(remove(b.record().repoTags().get(0)));
+
+            Set<Digest> expected = new HashSet<>(blobsBefore);
+            expected.removeAll(Set.of(b.manifest(), b.config(), b.layers().get(1)));
+            GcSchedulerTest.waitFor(() -> f.content.digests().equals(expected));
+            GcSchedulerTest.waitFor(() -> !f.snapshots.names().contains(b.top()));
+            assertThat(f.snapshots.names()).containsExactlyInAnyOrderElementsOf(a.chain());
+            assertThat(usedBytes(images)).isEqualTo(usedBefore - GcFixture.MANIFEST_SIZE - GcFixture.CONFIG_SIZE
+                    - GcFixture.LAYER_SIZE - FakeSnapshotter.SIZE);
+
+            images.remove(remove(a.record().id()));
+
+            GcSchedulerTest.waitFor(() -> f.content.digests().isEmpty() && f.snapshots.names().isEmpty());
+            assertThat(usedBytes(images)).isZero();
+        }
+    }
+
+    @Test
+    void removingOneOfTwoTagsKeepsEverything() throws Exception {
+        GcFixture.Pulled a = f.pull("a", "base");
+        try (ImageStore store = new ImageStore(dir.resolve("images.db"))) {
+            store.put(a.record().plus(java.util.List.of("example.com/a:2"), java.util.List.of()));
+        }
+        Set<Digest> before = f.content.digests();
+        try (Images images = images(Duration.ZERO)) {
+            images.remove(remove("example.com/a:2"));
+            images.collectGarbage();
+            assertThat(f.content.digests()).isEqualTo(before);
+            assertThat(f.snapshots.names()).containsExactlyElementsOf(a.chain());
+        }
+    }
+
+    private Images images(Duration gcInterval) {
+        return new Images(f.content, new ImagePuller(f.content, RegistryConfig.defaults()), f.snapshots, GcFixture.SNAPSHOTTER,
+                null, dir.resolve("images.db"), "registry.k8s.io/pause:3.10", dir, gcInterval);
+    }
+
+    private static long usedBytes(Images images) {
+        return images.fsInfo().getImageFilesystems(0).getUsedBytes().getValue();
+    }
+
+    private static RemoveImageRequest remove(String name) {
+        return RemoveImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(name)).build();
+    }
+}
