@@ -1,0 +1,65 @@
+package dev.berth.core.sandbox;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Runs pod sandboxes: the namespaces, network and files a pod's containers join. The instance of a
+ * {@link dev.berth.core.plugin.PluginTypes#SANDBOX_CONTROLLER} plugin. The CRI layer picks one per runtime handler.
+ *
+ * <p>Failures are {@link dev.berth.core.errdefs.BerthException}s. Every method is safe to call concurrently;
+ * calls for the same sandbox are serialised. A failed {@link #create} or {@link #start} leaves nothing half-made.
+ * Stopping a stopped sandbox and shutting down an absent one succeed, as the CRI requires.
+ */
+public interface SandboxController {
+    /**
+     * Records a new sandbox; nothing runs yet.
+     *
+     * @throws dev.berth.core.errdefs.BerthException INVALID_ARGUMENT naming a missing field; ALREADY_EXISTS when the
+     *         id, or the same name, namespace, uid and attempt, belong to a sandbox already (naming its id)
+     */
+    SandboxInfo create(SandboxConfig config);
+
+    /**
+     * Makes the sandbox ready: namespaces, network, files. Starting a ready sandbox returns it unchanged.
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND; FAILED_PRECONDITION when it was stopped or no network
+     *         is configured; another kind with the network plugin's message when networking fails
+     */
+    SandboxInfo start(String id);
+
+    /**
+     * Stops the sandbox and releases its network and namespaces; its record and files stay until {@link #shutdown}.
+     * Stopping a stopped sandbox succeeds. If releasing the network fails, the error is thrown and the next call
+     * retries it.
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND
+     */
+    void stop(String id, Duration timeout);
+
+    /**
+     * Blocks until the sandbox stops.
+     *
+     * @throws dev.berth.core.errdefs.BerthException UNIMPLEMENTED where the controller cannot wait
+     */
+    ExitStatus wait(String id);
+
+    /**
+     * The sandbox's state.
+     *
+     * @param verbose add controller details to {@link SandboxStatus#info()}
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND
+     */
+    SandboxStatus status(String id, boolean verbose);
+
+    /** Stops the sandbox if needed and removes all trace of it; succeeds when it does not exist. */
+    void shutdown(String id);
+
+    /** Every sandbox the controller knows, oldest first. */
+    List<SandboxStatus> list();
+
+    /** Whether new pods can be networked now; not ready (with the reason) while no network configuration exists. */
+    default NetworkReadiness networkReady() {
+        return NetworkReadiness.ok();
+    }
+}

@@ -1,0 +1,484 @@
+package dev.berth.sandbox;
+
+import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.sandbox.ExitStatus;
+import dev.berth.core.sandbox.NetworkReadiness;
+import dev.berth.core.sandbox.SandboxConfig;
+import dev.berth.core.sandbox.SandboxController;
+import dev.berth.core.sandbox.SandboxInfo;
+import dev.berth.core.sandbox.SandboxState;
+import dev.berth.core.sandbox.SandboxStatus;
+import dev.berth.sandbox.SandboxRecord.Phase;
+import dev.berth.sandbox.cni.CniAttachment;
+import dev.berth.sandbox.cni.CniConfList;
+import dev.berth.sandbox.cni.CniNetwork;
+import dev.berth.sandbox.cni.CniResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pod sandboxes without an infra process: network, UTS and IPC namespaces pinned by bind mounts, networked by CNI,
+ * with per-pod hostname/hosts/resolv.conf files and a /dev/shm tmpfs. Records live in an MVStore so status and
+ * list survive a daemon restart; at open, what a reboot or crash left inconsistent is released and marked
+ * NOTREADY — never a reason to fail startup.
+ */
+public final class PodSandboxController implements SandboxController, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PodSandboxController.class);
+    /** Ids become file names; keep them to what a CRI runtime generates. */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+    private static final String IFNAME = "eth0";
+    private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,62}[A-Za-z0-9])?");
+
+    private final Path state;
+    private final PodSandboxSettings settings;
+    private final SandboxStore store;
+    private final ProcessRunner runner = new ProcessRunner();
+    private final Mounts mounts = new Mounts(runner);
+    private final PinnedNamespaces namespaces = new PinnedNamespaces(runner, mounts);
+    private final CniNetwork cni;
+    private final SandboxFiles files;
+    private final Clock clock;
+    /** Striped so that calls for one sandbox serialise while different sandboxes mostly proceed in parallel. */
+    private final ReentrantLock[] locks = new ReentrantLock[64];
+    /** Serialises the check-then-insert of create, so two pods cannot take the same name. */
+    private final Object createLock = new Object();
+    private final Map<String, CompletableFuture<ExitStatus>> waiters = new ConcurrentHashMap<>();
+
+    public PodSandboxController(Path root, Path state, PodSandboxSettings settings) throws IOException {
+        this(root, state, settings, new SandboxFiles(Path.of("/etc/hosts"), Path.of("/etc/resolv.conf")),
+                Clock.systemUTC());
+    }
+
+    PodSandboxController(Path root, Path state, PodSandboxSettings settings, SandboxFiles files, Clock clock)
+            throws IOException {
+        this.state = state.toAbsolutePath();
+        this.settings = settings;
+        this.files = files;
+        this.clock = clock;
+        this.cni = new CniNetwork(settings.cniBinDirs(), settings.cniTimeout(), runner);
+        for (int i = 0; i < locks.length; i++) {
+            locks[i] = new ReentrantLock();
+        }
+        Files.createDirectories(root);
+        Files.createDirectories(this.state.resolve("sandboxes"));
+        this.store = new SandboxStore(root.resolve("sandboxes.db"));
+        reconcile();
+    }
+
+    // ---------------------------------------------------------------- SPI
+
+    @Override
+    public SandboxInfo create(SandboxConfig config) {
+        validate(config);
+        String id = config.id();
+        synchronized (createLock) {
+            if (store.get(id) != null) {
+                throw new BerthException(ErrorKind.ALREADY_EXISTS, "sandbox " + id + " already exists");
+            }
+            for (SandboxRecord r : store.all()) {
+                SandboxConfig c = r.config();
+                if (c.name().equals(config.name()) && c.namespace().equals(config.namespace())
+                        && c.uid().equals(config.uid()) && c.attempt() == config.attempt()) {
+                    throw new BerthException(ErrorKind.ALREADY_EXISTS, "sandbox name " + config.namespace() + "/"
+                            + config.name() + " (uid " + config.uid() + ", attempt " + config.attempt()
+                            + ") is taken by sandbox " + r.id());
+                }
+            }
+            SandboxRecord r = new SandboxRecord(id, Phase.CREATED, clock.instant().toString(), null, config,
+                    hostnameOf(config), null, null);
+            store.put(r);
+            return info(r);
+        }
+    }
+
+    @Override
+    public SandboxInfo start(String id) {
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            SandboxRecord r = require(id);
+            switch (r.phase()) {
+                case READY:
+                    return info(r);
+                case STOPPED:
+                    throw BerthException.failedPrecondition("sandbox %s is stopped; it cannot be started again", id);
+                default:
+                    return doStart(r);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void stop(String id, Duration timeout) {
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            SandboxRecord r = require(id);
+            if (r.phase() != Phase.STOPPED) {
+                r = r.stopped(clock.instant().toString());
+                store.put(r);
+            }
+            // Also on an already stopped sandbox: a DEL that failed last time is retried until it succeeds.
+            store.put(release(r));
+            CompletableFuture<ExitStatus> w = waiters.remove(id);
+            if (w != null) {
+                w.complete(exitStatus(r));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public ExitStatus wait(String id) {
+        CompletableFuture<ExitStatus> f;
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            SandboxRecord r = require(id);
+            if (r.phase() == Phase.STOPPED) {
+                return exitStatus(r);
+            }
+            f = waiters.computeIfAbsent(id, k -> new CompletableFuture<>());
+        } finally {
+            lock.unlock();
+        }
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(ErrorKind.CANCELLED, "wait for sandbox " + id + " interrupted", e);
+        } catch (ExecutionException e) {
+            throw new BerthException(ErrorKind.INTERNAL, "wait for sandbox " + id + ": " + e.getCause(), e);
+        }
+    }
+
+    @Override
+    public SandboxStatus status(String id, boolean verbose) {
+        return status(require(id), verbose);
+    }
+
+    @Override
+    public void shutdown(String id) {
+        if (!ID.matcher(id).matches()) {
+            return; // such an id was never created, and must not become a path
+        }
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            SandboxRecord r = store.get(id);
+            if (r != null) {
+                r = r.stopped(clock.instant().toString());
+                store.put(r);
+                store.put(release(r));
+            } else {
+                releasePaths(id);
+            }
+            deleteTree(sandboxDir(id));
+            store.remove(id);
+            CompletableFuture<ExitStatus> w = waiters.remove(id);
+            if (w != null) {
+                w.completeExceptionally(BerthException.notFound("sandbox %s was removed", id));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<SandboxStatus> list() {
+        return store.all().stream().map(r -> status(r, false)).toList();
+    }
+
+    @Override
+    public NetworkReadiness networkReady() {
+        return CniConfList.loadFirst(settings.cniConfDir()).isPresent() ? NetworkReadiness.ok()
+                : NetworkReadiness.notReady(noNetworkConfig());
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+
+    // ---------------------------------------------------------------- start
+
+    private SandboxInfo doStart(SandboxRecord r) {
+        SandboxConfig c = r.config();
+        boolean hostNet = c.namespaceOptions().hostNetwork();
+        boolean hostIpc = c.namespaceOptions().hostIpc();
+        Optional<CniConfList> conf = Optional.empty();
+        if (!hostNet) {
+            conf = CniConfList.loadFirst(settings.cniConfDir());
+            if (conf.isEmpty()) {
+                throw BerthException.failedPrecondition("%s", noNetworkConfig());
+            }
+        }
+        // Persist the intent first: if the daemon dies during ADD, startup knows a DEL is owed and with what.
+        r = r.withPhase(Phase.STARTING).withNetwork(conf.map(CniConfList::json).orElse(null), null);
+        store.put(r);
+        try {
+            Files.createDirectories(sandboxDir(r.id()));
+            namespaces.create(hostNet ? null : netnsPath(r.id()), hostNet ? null : utsnsPath(r.id()),
+                    hostIpc ? null : ipcnsPath(r.id()), r.hostname());
+            String ip = "";
+            if (conf.isPresent()) {
+                CniResult result;
+                try {
+                    result = cni.add(conf.get(), attachment(r, netnsPath(r.id()).toString()));
+                } catch (RuntimeException e) {
+                    r = r.withoutNetwork(); // add() ran DEL for what it had added
+                    throw e;
+                }
+                r = r.withNetwork(r.cniConfList(), result.json());
+                store.put(r);
+                ip = result.primaryIp();
+            }
+            files.write(sandboxDir(r.id()), r.hostname(), ip, c.dns(), hostNet);
+            if (!hostIpc) {
+                Path shm = shmPath(r.id());
+                Files.createDirectories(shm);
+                mounts.mountShm(shm, settings.shmSizeBytes());
+            }
+            r = r.withPhase(Phase.READY);
+            store.put(r);
+            return info(r);
+        } catch (IOException | RuntimeException e) {
+            // A cancelled call must still release its IP and namespaces: clean up with the interrupt cleared.
+            boolean interrupted = Thread.interrupted();
+            try {
+                store.put(release(r).withPhase(Phase.CREATED));
+            } catch (RuntimeException cleanup) {
+                LOG.warn("sandbox {}: cleanup after failed start: {}", r.id(), cleanup.getMessage());
+                e.addSuppressed(cleanup);
+                store.put(r.withPhase(Phase.STOPPED));
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (e instanceof IOException io) {
+                throw new BerthException(ErrorKind.INTERNAL, "sandbox " + r.id() + ": " + io.getMessage(), io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    // ---------------------------------------------------------------- teardown
+
+    /**
+     * Releases everything a sandbox holds except its record and files: shm, the network (CNI DEL), namespaces.
+     * Idempotent. If DEL fails the namespace stays, the error is thrown, and the returned state is not persisted —
+     * the next stop retries.
+     */
+    private SandboxRecord release(SandboxRecord r) {
+        String id = r.id();
+        mounts.unmountAll(shmPath(id));
+        if (r.networkAttached()) {
+            CniConfList conf = CniConfList.parse(r.cniConfList(), "the record of sandbox " + id);
+            Path netns = netnsPath(id);
+            // A namespace lost to a reboot is passed as "": plugins then release what lives outside it (IPAM).
+            String nsArg = namespaces.isPinned(netns) ? netns.toString() : "";
+            cni.del(conf, attachment(r, nsArg), r.cniResult());
+            r = r.withoutNetwork();
+            store.put(r);
+        }
+        releasePaths(id);
+        return r;
+    }
+
+    private void releasePaths(String id) {
+        mounts.unmountAll(shmPath(id));
+        namespaces.remove(netnsPath(id));
+        namespaces.remove(utsnsPath(id));
+        namespaces.remove(ipcnsPath(id));
+    }
+
+    /** Startup: what a reboot (namespaces and /run gone) or a crash left behind is released; never throws. */
+    private void reconcile() {
+        for (SandboxRecord r : store.all()) {
+            try {
+                boolean broken = switch (r.phase()) {
+                    case STARTING -> true;
+                    case READY -> !intact(r);
+                    case STOPPED -> r.networkAttached();
+                    case CREATED -> false;
+                };
+                if (!broken) {
+                    continue;
+                }
+                LOG.info("sandbox {}: {} at startup; releasing what is left and marking it NOTREADY", r.id(),
+                        r.phase() == Phase.STARTING ? "was being started" : "is incomplete");
+                r = r.stopped(clock.instant().toString());
+                store.put(r);
+                store.put(release(r));
+            } catch (RuntimeException e) {
+                LOG.warn("sandbox {}: cleanup at startup failed (retried on stop/remove): {}", r.id(), e.getMessage());
+            }
+        }
+    }
+
+    private boolean intact(SandboxRecord r) {
+        SandboxConfig c = r.config();
+        if (!c.namespaceOptions().hostNetwork()
+                && (!namespaces.isPinned(netnsPath(r.id())) || !namespaces.isPinned(utsnsPath(r.id())))) {
+            return false;
+        }
+        return c.namespaceOptions().hostIpc()
+                || (namespaces.isPinned(ipcnsPath(r.id())) && mounts.isMountPoint(shmPath(r.id())));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private SandboxStatus status(SandboxRecord r, boolean verbose) {
+        String id = r.id();
+        boolean ready = r.phase() == Phase.READY;
+        CniResult result = r.cniResult() == null ? null : CniResult.parse(r.cniResult());
+        Map<String, String> info = new HashMap<>();
+        if (ready) {
+            if (!r.config().namespaceOptions().hostNetwork()) {
+                info.put(SandboxStatus.INFO_UTS_NS, utsnsPath(id).toString());
+            }
+            if (!r.config().namespaceOptions().hostIpc()) {
+                info.put(SandboxStatus.INFO_IPC_NS, ipcnsPath(id).toString());
+                info.put(SandboxStatus.INFO_SHM, shmPath(id).toString());
+            }
+            info.put(SandboxStatus.INFO_HOSTNAME_FILE, sandboxDir(id).resolve(SandboxFiles.HOSTNAME).toString());
+            info.put(SandboxStatus.INFO_HOSTS_FILE, sandboxDir(id).resolve(SandboxFiles.HOSTS).toString());
+            info.put(SandboxStatus.INFO_RESOLV_CONF, sandboxDir(id).resolve(SandboxFiles.RESOLV_CONF).toString());
+        }
+        if (verbose && r.cniResult() != null) {
+            info.put(SandboxStatus.INFO_CNI_RESULT, r.cniResult());
+        }
+        return new SandboxStatus(id, ready ? SandboxState.READY : SandboxState.NOTREADY, Instant.parse(r.createdAt()),
+                ready && result != null ? result.primaryIp() : "",
+                ready && result != null ? result.additionalIps() : List.of(),
+                ready && !r.config().namespaceOptions().hostNetwork() ? netnsPath(id).toString() : "",
+                r.hostname(), r.config(), info);
+    }
+
+    private SandboxInfo info(SandboxRecord r) {
+        boolean withNetns = r.phase() == Phase.READY && !r.config().namespaceOptions().hostNetwork();
+        return new SandboxInfo(r.id(), 0, Instant.parse(r.createdAt()), withNetns ? netnsPath(r.id()).toString() : "");
+    }
+
+    private ExitStatus exitStatus(SandboxRecord r) {
+        return new ExitStatus(0, r.stoppedAt() == null ? clock.instant() : Instant.parse(r.stoppedAt()));
+    }
+
+    private CniAttachment attachment(SandboxRecord r, String netns) {
+        SandboxConfig c = r.config();
+        return new CniAttachment(r.id(), netns, IFNAME, c.namespace(), c.name(), c.uid(), c.portMappings());
+    }
+
+    private static void validate(SandboxConfig c) {
+        if (c.id().isEmpty()) {
+            throw BerthException.invalidArgument("sandbox id is required");
+        }
+        if (!ID.matcher(c.id()).matches()) {
+            throw BerthException.invalidArgument("sandbox id %s must match %s", c.id(), ID);
+        }
+        if (c.name().isEmpty()) {
+            throw BerthException.invalidArgument("metadata.name is required");
+        }
+        if (c.namespace().isEmpty()) {
+            throw BerthException.invalidArgument("metadata.namespace is required");
+        }
+        if (c.uid().isEmpty()) {
+            throw BerthException.invalidArgument("metadata.uid is required");
+        }
+        if (!c.hostname().isEmpty() && !HOSTNAME.matcher(c.hostname()).matches()) {
+            throw BerthException.invalidArgument("hostname %s is not a valid host name (at most 64 of [A-Za-z0-9.-])",
+                    c.hostname());
+        }
+    }
+
+    private static String hostnameOf(SandboxConfig c) {
+        if (!c.hostname().isEmpty()) {
+            return c.hostname();
+        }
+        if (c.namespaceOptions().hostNetwork()) {
+            try {
+                return Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                return "localhost";
+            }
+        }
+        return c.name().length() > 63 ? c.name().substring(0, 63) : c.name();
+    }
+
+    private String noNetworkConfig() {
+        return "no network config in " + settings.cniConfDir();
+    }
+
+    private SandboxRecord require(String id) {
+        SandboxRecord r = store.get(id);
+        if (r == null) {
+            throw BerthException.notFound("sandbox %s not found", id);
+        }
+        return r;
+    }
+
+    private ReentrantLock lock(String id) {
+        return locks[Math.floorMod(id.hashCode(), locks.length)];
+    }
+
+    Path netnsPath(String id) {
+        return state.resolve("netns").resolve(id);
+    }
+
+    Path utsnsPath(String id) {
+        return state.resolve("utsns").resolve(id);
+    }
+
+    Path ipcnsPath(String id) {
+        return state.resolve("ipcns").resolve(id);
+    }
+
+    Path sandboxDir(String id) {
+        return state.resolve("sandboxes").resolve(id);
+    }
+
+    Path shmPath(String id) {
+        return sandboxDir(id).resolve("shm");
+    }
+
+    /** Deletes a sandbox directory; refuses to descend into a mount (its shm must be unmounted first). */
+    private void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        if (mounts.mountPoints().stream().anyMatch(m -> m.startsWith(dir))) {
+            throw new BerthException(ErrorKind.INTERNAL, "sandbox directory " + dir + " still has mounts");
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + dir, e);
+        }
+    }
+}
