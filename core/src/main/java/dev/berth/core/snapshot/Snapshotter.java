@@ -1,5 +1,7 @@
 package dev.berth.core.snapshot;
 
+import dev.berth.core.mount.Mount;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

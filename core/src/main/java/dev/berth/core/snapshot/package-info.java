@@ -8,7 +8,7 @@
  * an image is a chain of {@code prepare(tmpKey, parentChainId)} → apply the layer into
  * {@link dev.berth.core.snapshot.Snapshotter#activeDir} → {@code commit(chainId, tmpKey)}. A container's root
  * file system is {@code prepare(containerId, topChainId)}, mounted with
- * {@link dev.berth.core.snapshot.Mounts#mount}.
+ * {@link dev.berth.core.mount.Mounts#mount}.
  *
  * <p>Keys of active snapshots and views and names of committed snapshots share one namespace per snapshotter.
  * Labels under {@link dev.berth.core.snapshot.SnapshotLabels} tell garbage collection what is a root.

@@ -53,7 +53,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private final PodSandboxSettings settings;
     private final SandboxStore store;
     private final ProcessRunner runner = new ProcessRunner();
-    private final Mounts mounts = new Mounts(runner);
+    private final Mounts mounts = new Mounts();
     private final PinnedNamespaces namespaces = new PinnedNamespaces(runner, mounts);
     private final CniNetwork cni;
     private final SandboxFiles files;

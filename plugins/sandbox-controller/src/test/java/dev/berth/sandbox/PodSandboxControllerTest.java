@@ -83,7 +83,7 @@ class PodSandboxControllerTest {
             c.close();
         }
         // Whatever a failed test left mounted under its dir.
-        Mounts mounts = new Mounts(RUN);
+        Mounts mounts = new Mounts();
         for (Path m : mounts.mountPoints()) {
             if (m.startsWith(dir)) {
                 mounts.unmountAll(m);
@@ -101,7 +101,7 @@ class PodSandboxControllerTest {
             return;
         }
         assertThat(sh("ip", "-o", "link").stdout()).doesNotContain("berthtest");
-        List<Path> mounted = new Mounts(RUN).mountPoints().stream()
+        List<Path> mounted = new Mounts().mountPoints().stream()
                 .filter(m -> USED_DIRS.stream().anyMatch(m::startsWith)).toList();
         assertThat(mounted).isEmpty();
         assertThat(Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip()).isEqualTo(ipForward);
@@ -154,7 +154,7 @@ class PodSandboxControllerTest {
         assertThat(stopped.ip()).isEmpty();
         assertThat(ipamAllocations()).isEmpty();
         assertThat(netns).doesNotExist();
-        assertThat(new Mounts(RUN).isMountPoint(sbDir.resolve("shm"))).isFalse();
+        assertThat(new Mounts().isMountPoint(sbDir.resolve("shm"))).isFalse();
         assertThatThrownBy(() -> c.start("sb1")).isInstanceOf(BerthException.class)
                 .extracting(e -> ((BerthException) e).kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION);
 
@@ -355,7 +355,7 @@ class PodSandboxControllerTest {
         controllers.remove(first);
 
         // As after a reboot for p2: its namespaces and shm are gone, /run emptied.
-        Mounts mounts = new Mounts(RUN);
+        Mounts mounts = new Mounts();
         mounts.unmountAndDelete(state.resolve("netns/p2"));
         mounts.unmountAndDelete(state.resolve("utsns/p2"));
         mounts.unmountAndDelete(state.resolve("ipcns/p2"));
@@ -416,7 +416,7 @@ class PodSandboxControllerTest {
     }
 
     private List<Path> leftoverMounts() {
-        return new Mounts(RUN).mountPoints().stream().filter(m -> m.startsWith(dir)).toList();
+        return new Mounts().mountPoints().stream().filter(m -> m.startsWith(dir)).toList();
     }
 
     private void assertNothingHeldFor(String id) throws IOException {

@@ -52,7 +52,7 @@ class PortMappingTest {
                 controller.close();
             }
         } finally {
-            Mounts mounts = new Mounts(new ProcessRunner());
+            Mounts mounts = new Mounts();
             for (Path m : mounts.mountPoints()) {
                 if (m.startsWith(dir)) {
                     mounts.unmountAll(m);

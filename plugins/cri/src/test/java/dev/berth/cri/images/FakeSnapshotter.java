@@ -3,7 +3,7 @@ package dev.berth.cri.images;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.snapshot.Info;
 import dev.berth.core.snapshot.Kind;
-import dev.berth.core.snapshot.Mount;
+import dev.berth.core.mount.Mount;
 import dev.berth.core.snapshot.Snapshotter;
 import dev.berth.core.snapshot.Usage;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package dev.berth.snapshot.overlay;
 
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
-import dev.berth.core.snapshot.Mount;
-import dev.berth.core.snapshot.Mounts;
+import dev.berth.core.mount.Mount;
+import dev.berth.core.mount.Mounts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

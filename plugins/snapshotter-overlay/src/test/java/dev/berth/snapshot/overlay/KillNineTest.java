@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.core.snapshot.Info;
 import dev.berth.core.snapshot.Kind;
-import dev.berth.core.snapshot.Mounts;
+import dev.berth.core.mount.Mounts;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;

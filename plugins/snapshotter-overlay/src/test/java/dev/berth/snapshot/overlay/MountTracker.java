@@ -2,8 +2,8 @@ package dev.berth.snapshot.overlay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.core.snapshot.Mount;
-import dev.berth.core.snapshot.Mounts;
+import dev.berth.core.mount.Mount;
+import dev.berth.core.mount.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.berth.core.snapshot;
+package dev.berth.core.mount;
 
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;

@@ -1,4 +1,4 @@
-package dev.berth.core.snapshot;
+package dev.berth.core.mount;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

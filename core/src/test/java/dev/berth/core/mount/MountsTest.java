@@ -1,4 +1,4 @@
-package dev.berth.core.snapshot;
+package dev.berth.core.mount;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
