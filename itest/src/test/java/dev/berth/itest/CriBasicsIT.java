@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.api.cri.v1.ContainerStatusRequest;
 import dev.berth.api.cri.v1.ListContainersRequest;
+import dev.berth.api.cri.v1.PodSandboxStatsRequest;
 import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.RuntimeCondition;
 import dev.berth.api.cri.v1.StatusRequest;
 import dev.berth.api.cri.v1.StatusResponse;
-import dev.berth.api.cri.v1.StopPodSandboxRequest;
 import dev.berth.api.cri.v1.VersionRequest;
 import dev.berth.api.cri.v1.VersionResponse;
 import io.grpc.Status;
@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -40,16 +41,22 @@ class CriBasicsIT {
 
     @Test
     void statusReportsWhatIsMissingTruthfully(Daemons.Session s) throws Exception {
-        Berthd d = s.start(s.config());
+        TestConfig c = s.config();
+        Path noNetworks = Files.createDirectories(c.dir().resolve("empty-net.d"));
+        Berthd d = s.start(c.append("[plugins.\"io.berth.sandbox.controller.v1.podsandbox\"]\ncni_conf_dir = \""
+                + noNetworks + "\"\n"));
         StatusResponse st = d.runtime().status(StatusRequest.newBuilder().setVerbose(true).build());
         Map<String, RuntimeCondition> byType = st.getStatus().getConditionsList().stream()
-                .collect(Collectors.toMap(RuntimeCondition::getType, c -> c));
-        // no runtime shim or sandbox controller has landed in this build, so neither may claim readiness
+                .collect(Collectors.toMap(RuntimeCondition::getType, x -> x));
+        // no runtime shim has landed in this build, so the runtime may not claim readiness
         assertThat(byType.get("RuntimeReady").getStatus()).isFalse();
         assertThat(byType.get("RuntimeReady").getReason()).isEqualTo("RuntimePluginNotReady");
         assertThat(byType.get("RuntimeReady").getMessage()).contains("io.berth.runtime.v2");
+        // the sandbox controller runs, but without a CNI config it cannot network pods, and says where it looked
         assertThat(byType.get("NetworkReady").getStatus()).isFalse();
-        assertThat(byType.get("NetworkReady").getMessage()).contains("io.berth.sandbox.controller.v1");
+        assertThat(byType.get("NetworkReady").getReason()).isEqualTo("NetworkPluginNotReady");
+        assertThat(byType.get("NetworkReady").getMessage()).isEqualTo("no network config in " + noNetworks);
+        assertThat(st.getInfoMap().get("plugins")).contains("\"id\":\"podsandbox\"");
         assertThat(st.getInfoMap().get("config")).contains(d.socket().toString()).startsWith("{");
         assertThat(st.getInfoMap().get("plugins")).contains("\"id\":\"cri\"", "\"status\":\"ok\"");
         assertThat(d.runtime().status(StatusRequest.getDefaultInstance()).getInfoMap()).isEmpty();
@@ -58,10 +65,10 @@ class CriBasicsIT {
     @Test
     void rpcsNotLandedYetAreUnimplementedNamingTheirIssue(Daemons.Session s) throws Exception {
         Berthd d = s.start(s.config());
-        assertThatThrownBy(() -> d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId("abc").build()))
+        assertThatThrownBy(() -> d.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId("abc").build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                    assertThat(e.getStatus().getDescription()).contains("StopPodSandbox", "issue #6", "Sandbox controller");
+                    assertThat(e.getStatus().getDescription()).contains("PodSandboxStats", "issue #6", "Sandbox controller");
                 });
         assertThatThrownBy(() -> d.runtime().listContainers(ListContainersRequest.getDefaultInstance()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueType;
 import dev.berth.core.content.ContentStore;
 import dev.berth.core.diff.Applier;
 import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.sandbox.SandboxController;
 import dev.berth.core.snapshot.Snapshotter;
 import dev.berth.core.plugin.GrpcServiceProvider;
 import dev.berth.core.plugin.InitContext;
@@ -18,6 +19,8 @@ import dev.berth.cri.grpc.RuntimeServiceBinding;
 import dev.berth.cri.images.Images;
 import dev.berth.cri.registry.ImagePuller;
 import dev.berth.cri.registry.RegistryConfig;
+import dev.berth.cri.sandboxes.PodSandboxes;
+import dev.berth.cri.sandboxes.RuntimeHandlers;
 import io.grpc.ServerServiceDefinition;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,10 +45,13 @@ public final class CriPlugin implements PluginProvider {
     }
 
     private static Served init(InitContext ctx) {
+        // Config errors first, before anything that must be closed is opened.
+        PodSandboxes sandboxes = new PodSandboxes(RuntimeHandlers.from(ctx.config()),
+                ctx.getAll(PluginTypes.SANDBOX_CONTROLLER, SandboxController.class));
         Images images = ctx.getAll(PluginTypes.CONTENT, ContentStore.class).values().stream().findFirst()
                 .map(content -> images(ctx, content))
                 .orElse(null);
-        CriService cri = new CriService(ctx.daemon(), ctx::plugins, images);
+        CriService cri = new CriService(ctx.daemon(), ctx::plugins, images, sandboxes);
         InstrumentedCriService rpc = new InstrumentedCriService(ctx.metrics());
         return new Served(List.of(new RuntimeServiceBinding(rpc, cri).bindService(),
                 new ImageServiceBinding(rpc, cri).bindService()), images);

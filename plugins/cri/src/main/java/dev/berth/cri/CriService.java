@@ -7,6 +7,7 @@ import dev.berth.core.plugin.DaemonInfo;
 import dev.berth.core.plugin.PluginInfo;
 import dev.berth.core.plugin.PluginTypes;
 import dev.berth.cri.images.Images;
+import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.status.RuntimeConditions;
 import java.util.List;
 import java.util.function.Consumer;
@@ -33,13 +34,18 @@ public final class CriService {
     private final Supplier<List<PluginInfo>> plugins;
     private final RuntimeConditions conditions;
     private final Images images;
+    private final PodSandboxes sandboxes;
 
-    /** @param images the image service part, or null when no content store plugin is running */
-    public CriService(DaemonInfo daemon, Supplier<List<PluginInfo>> plugins, Images images) {
+    /**
+     * @param images    the image service part, or null when no content store plugin is running
+     * @param sandboxes the pod sandbox part: runtime handlers and their sandbox controllers
+     */
+    public CriService(DaemonInfo daemon, Supplier<List<PluginInfo>> plugins, Images images, PodSandboxes sandboxes) {
         this.daemon = daemon;
         this.plugins = plugins;
-        this.conditions = new RuntimeConditions(plugins);
+        this.conditions = new RuntimeConditions(plugins, sandboxes::networkReadiness);
         this.images = images;
+        this.sandboxes = sandboxes;
     }
 
     public VersionResponse version(VersionRequest request) {
@@ -73,23 +79,25 @@ public final class CriService {
 
     // ---- pod sandboxes ----
     public RunPodSandboxResponse runPodSandbox(RunPodSandboxRequest r) {
-        throw pending("RunPodSandbox", SANDBOXES);
+        return sandboxes.run(r);
     }
 
     public StopPodSandboxResponse stopPodSandbox(StopPodSandboxRequest r) {
-        throw pending("StopPodSandbox", SANDBOXES);
+        sandboxes.stop(r.getPodSandboxId());
+        return StopPodSandboxResponse.getDefaultInstance();
     }
 
     public RemovePodSandboxResponse removePodSandbox(RemovePodSandboxRequest r) {
-        throw pending("RemovePodSandbox", SANDBOXES);
+        sandboxes.remove(r.getPodSandboxId());
+        return RemovePodSandboxResponse.getDefaultInstance();
     }
 
     public PodSandboxStatusResponse podSandboxStatus(PodSandboxStatusRequest r) {
-        throw pending("PodSandboxStatus", SANDBOXES);
+        return sandboxes.status(r);
     }
 
     public ListPodSandboxResponse listPodSandbox(ListPodSandboxRequest r) {
-        throw pending("ListPodSandbox", SANDBOXES);
+        return sandboxes.list(r);
     }
 
     public PodSandboxStatsResponse podSandboxStats(PodSandboxStatsRequest r) {

@@ -17,7 +17,8 @@ final class RequestValidator {
 
     /** Required top-level fields by request message name (the CRI marks them REQUIRED or the call is meaningless). */
     private static final Map<String, List<String>> REQUIRED = Map.ofEntries(
-            Map.entry("RunPodSandboxRequest", List.of("config")),
+            Map.entry("RunPodSandboxRequest", List.of("config", "config.metadata", "config.metadata.name",
+                    "config.metadata.namespace", "config.metadata.uid")),
             Map.entry("StopPodSandboxRequest", List.of("pod_sandbox_id")),
             Map.entry("RemovePodSandboxRequest", List.of("pod_sandbox_id")),
             Map.entry("PodSandboxStatusRequest", List.of("pod_sandbox_id")),
@@ -45,13 +46,9 @@ final class RequestValidator {
 
     static void validate(Message request) {
         String type = request.getDescriptorForType().getName();
-        for (String name : REQUIRED.getOrDefault(type, List.of())) {
-            FieldDescriptor f = request.getDescriptorForType().findFieldByName(name);
-            boolean set = f.isRepeated() ? request.getRepeatedFieldCount(f) > 0
-                    : f.getJavaType() == FieldDescriptor.JavaType.MESSAGE ? request.hasField(f)
-                    : !request.getField(f).toString().isEmpty();
-            if (!set) {
-                throw BerthException.invalidArgument("%s: %s is required", type, name);
+        for (String path : REQUIRED.getOrDefault(type, List.of())) {
+            if (!isSet(request, path)) {
+                throw BerthException.invalidArgument("%s: %s is required", type, path);
             }
         }
         for (FieldDescriptor f : request.getDescriptorForType().getFields()) {
@@ -63,6 +60,25 @@ final class RequestValidator {
                 }
             }
         }
+    }
+
+    /** Whether the field at a dotted path is set; an unset message on the way means it is not. */
+    private static boolean isSet(Message message, String path) {
+        Message m = message;
+        String[] names = path.split("\\.");
+        for (int i = 0; i < names.length; i++) {
+            FieldDescriptor f = m.getDescriptorForType().findFieldByName(names[i]);
+            boolean set = f.isRepeated() ? m.getRepeatedFieldCount(f) > 0
+                    : f.getJavaType() == FieldDescriptor.JavaType.MESSAGE ? m.hasField(f)
+                    : !m.getField(f).toString().isEmpty();
+            if (!set) {
+                return false;
+            }
+            if (i < names.length - 1) {
+                m = (Message) m.getField(f);
+            }
+        }
+        return true;
     }
 
     private static String quote(String v) {

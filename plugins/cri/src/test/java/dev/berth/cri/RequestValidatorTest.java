@@ -8,7 +8,9 @@ import dev.berth.api.cri.v1.CreateContainerRequest;
 import dev.berth.api.cri.v1.ExecSyncRequest;
 import dev.berth.api.cri.v1.ImageSpec;
 import dev.berth.api.cri.v1.PodSandboxConfig;
+import dev.berth.api.cri.v1.PodSandboxMetadata;
 import dev.berth.api.cri.v1.PullImageRequest;
+import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.StopContainerRequest;
 import dev.berth.api.cri.v1.VersionRequest;
 import dev.berth.core.errdefs.BerthException;
@@ -49,6 +51,23 @@ class RequestValidatorTest {
                     .as(bad).hasMessageContaining("container_id").hasMessageContaining("not a valid id");
         }
         assertThatCode(() -> RequestValidator.validate(StopContainerRequest.newBuilder().setContainerId("a".repeat(128)).build()))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void runPodSandboxNeedsTheMetadataThatIdentifiesThePod() {
+        assertThatThrownBy(() -> RequestValidator.validate(RunPodSandboxRequest.newBuilder()
+                .setConfig(PodSandboxConfig.getDefaultInstance()).build()))
+                .hasMessage("RunPodSandboxRequest: config.metadata is required");
+        PodSandboxMetadata.Builder m = PodSandboxMetadata.newBuilder().setNamespace("default").setUid("u1");
+        assertThatThrownBy(() -> RequestValidator.validate(RunPodSandboxRequest.newBuilder()
+                .setConfig(PodSandboxConfig.newBuilder().setMetadata(m)).build()))
+                .hasMessage("RunPodSandboxRequest: config.metadata.name is required");
+        assertThatThrownBy(() -> RequestValidator.validate(RunPodSandboxRequest.newBuilder()
+                .setConfig(PodSandboxConfig.newBuilder().setMetadata(m.clone().setName("web").clearUid())).build()))
+                .hasMessage("RunPodSandboxRequest: config.metadata.uid is required");
+        assertThatCode(() -> RequestValidator.validate(RunPodSandboxRequest.newBuilder()
+                .setConfig(PodSandboxConfig.newBuilder().setMetadata(m.clone().setName("web"))).build()))
                 .doesNotThrowAnyException();
     }
 }

@@ -6,6 +6,7 @@ import dev.berth.api.cri.v1.RuntimeCondition;
 import dev.berth.core.plugin.PluginInfo;
 import dev.berth.core.plugin.PluginState;
 import dev.berth.core.plugin.PluginTypes;
+import dev.berth.core.sandbox.NetworkReadiness;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,7 @@ class RuntimeConditionsTest {
 
     @Test
     void notReadyWhenNothingIsInstalled() {
-        List<RuntimeCondition> c = new RuntimeConditions(List::of).conditions();
+        List<RuntimeCondition> c = new RuntimeConditions(List::of, NetworkReadiness::ok).conditions();
         assertThat(c).extracting(RuntimeCondition::getType).containsExactly("RuntimeReady", "NetworkReady");
         assertThat(c).extracting(RuntimeCondition::getStatus).containsOnly(false);
         assertThat(c.get(0).getMessage()).isEqualTo("no io.berth.runtime.v2 plugin is installed");
@@ -27,7 +28,7 @@ class RuntimeConditionsTest {
     void notReadyNamesTheFailedPluginAndWhy() {
         List<RuntimeCondition> c = new RuntimeConditions(() -> List.of(
                 p(PluginTypes.RUNTIME, "runc", PluginState.ERROR, "runc not found in PATH"),
-                p(PluginTypes.SANDBOX_CONTROLLER, "podsandbox", PluginState.OK, ""))).conditions();
+                p(PluginTypes.SANDBOX_CONTROLLER, "podsandbox", PluginState.OK, "")), NetworkReadiness::ok).conditions();
         assertThat(c.get(0).getStatus()).isFalse();
         assertThat(c.get(0).getMessage()).isEqualTo("no io.berth.runtime.v2 plugin is running: io.berth.runtime.v2.runc is error (runc not found in PATH)");
         assertThat(c.get(1).getStatus()).isTrue();
@@ -38,7 +39,28 @@ class RuntimeConditionsTest {
     void readyWhenRuntimeAndSandboxControllerRun() {
         List<RuntimeCondition> c = new RuntimeConditions(() -> List.of(
                 p(PluginTypes.RUNTIME, "runc", PluginState.OK, ""),
-                p(PluginTypes.SANDBOX_CONTROLLER, "podsandbox", PluginState.OK, ""))).conditions();
+                p(PluginTypes.SANDBOX_CONTROLLER, "podsandbox", PluginState.OK, "")), NetworkReadiness::ok).conditions();
         assertThat(c).extracting(RuntimeCondition::getStatus).containsOnly(true);
+    }
+
+    @Test
+    void networkIsNotReadyWhileTheDefaultControllerCannotNetworkPods() {
+        List<RuntimeCondition> c = new RuntimeConditions(() -> List.of(
+                p(PluginTypes.RUNTIME, "runc", PluginState.OK, ""),
+                p(PluginTypes.SANDBOX_CONTROLLER, "podsandbox", PluginState.OK, "")),
+                () -> NetworkReadiness.notReady("no network config in /etc/cni/net.d")).conditions();
+        assertThat(c.get(0).getStatus()).isTrue();
+        assertThat(c.get(1).getStatus()).isFalse();
+        assertThat(c.get(1).getReason()).isEqualTo("NetworkPluginNotReady");
+        assertThat(c.get(1).getMessage()).isEqualTo("no network config in /etc/cni/net.d");
+    }
+
+    @Test
+    void networkReadinessIsNotAskedWhenNoControllerRuns() {
+        List<RuntimeCondition> c = new RuntimeConditions(() -> List.of(
+                p(PluginTypes.SANDBOX_CONTROLLER, "podsandbox", PluginState.ERROR, "boom")),
+                () -> { throw new AssertionError("asked"); }).conditions();
+        assertThat(c.get(1).getMessage()).isEqualTo("no io.berth.sandbox.controller.v1 plugin is running: "
+                + "io.berth.sandbox.controller.v1.podsandbox is error (boom)");
     }
 }

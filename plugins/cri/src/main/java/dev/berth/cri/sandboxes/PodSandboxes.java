@@ -1,0 +1,259 @@
+package dev.berth.cri.sandboxes;
+
+import dev.berth.api.cri.v1.ListPodSandboxRequest;
+import dev.berth.api.cri.v1.ListPodSandboxResponse;
+import dev.berth.api.cri.v1.PodSandboxConfig;
+import dev.berth.api.cri.v1.PodSandboxMetadata;
+import dev.berth.api.cri.v1.PodSandboxStatusRequest;
+import dev.berth.api.cri.v1.PodSandboxStatusResponse;
+import dev.berth.api.cri.v1.RunPodSandboxRequest;
+import dev.berth.api.cri.v1.RunPodSandboxResponse;
+import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.plugin.PluginTypes;
+import dev.berth.core.sandbox.NetworkReadiness;
+import dev.berth.core.sandbox.SandboxConfig;
+import dev.berth.core.sandbox.SandboxController;
+import dev.berth.core.sandbox.SandboxStatus;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pod sandbox part of the CRI: picks the sandbox controller for a request's runtime handler and drives it
+ * through the SPI. It keeps no sandbox state of its own: the controllers' {@link SandboxStatus#config()} is the
+ * CRI view (metadata, labels, annotations, handler).
+ */
+public final class PodSandboxes {
+    private static final Logger LOG = LoggerFactory.getLogger(PodSandboxes.class);
+    /** No containers run in a sandbox yet, so a stop has nothing to wait for. */
+    private static final Duration STOP_TIMEOUT = Duration.ZERO;
+    private static final SecureRandom RNG = new SecureRandom();
+
+    private final RuntimeHandlers handlers;
+    /** Running sandbox controller plugins by id. */
+    private final Map<String, SandboxController> controllers;
+    private final Supplier<String> ids;
+    private final Clock clock;
+    /** RunPodSandbox calls in flight by pod (namespace, name, uid, attempt): a kubelet retry joins the first call. */
+    private final Map<PodKey, CompletableFuture<String>> inFlight = new ConcurrentHashMap<>();
+
+    public PodSandboxes(RuntimeHandlers handlers, Map<String, SandboxController> controllers) {
+        this(handlers, controllers, PodSandboxes::randomId, Clock.systemUTC());
+    }
+
+    PodSandboxes(RuntimeHandlers handlers, Map<String, SandboxController> controllers, Supplier<String> ids, Clock clock) {
+        this.handlers = handlers;
+        this.controllers = new LinkedHashMap<>(controllers);
+        this.ids = ids;
+        this.clock = clock;
+        for (RuntimeHandler h : handlers.all()) {
+            if (!controllers.containsKey(h.sandboxer())) {
+                LOG.warn("runtime handler \"{}\": sandboxer \"{}\" is not running; its pods will fail", h.name(), h.sandboxer());
+            }
+        }
+    }
+
+    /** 32 random bytes in hex, like containerd's ids. */
+    static String randomId() {
+        byte[] b = new byte[32];
+        RNG.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    // ---------------------------------------------------------------- RPCs
+
+    public RunPodSandboxResponse run(RunPodSandboxRequest r) {
+        RuntimeHandler handler = handlers.resolve(r.getRuntimeHandler());
+        SandboxController controller = controllerOf(handler);
+        PodKey key = PodKey.of(r.getConfig().getMetadata());
+        CompletableFuture<String> mine = new CompletableFuture<>();
+        CompletableFuture<String> running = inFlight.putIfAbsent(key, mine);
+        if (running != null) {
+            LOG.info("RunPodSandbox for {} is already in flight; waiting for its result", key);
+            return RunPodSandboxResponse.newBuilder().setPodSandboxId(join(running)).build();
+        }
+        try {
+            String id = create(controller, handler, r.getConfig());
+            mine.complete(id);
+            return RunPodSandboxResponse.newBuilder().setPodSandboxId(id).build();
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(key, mine);
+        }
+    }
+
+    private String create(SandboxController controller, RuntimeHandler handler, PodSandboxConfig cri) {
+        String id = ids.get();
+        SandboxConfig config = SandboxConfigConversion.toSandboxConfig(id, cri, handler.name());
+        controller.create(config);
+        try {
+            controller.start(id);
+        } catch (RuntimeException e) {
+            // Nothing half-made may remain: the record goes too, so the pod can be retried under the same name.
+            try {
+                controller.shutdown(id);
+            } catch (RuntimeException cleanup) {
+                LOG.warn("sandbox {}: removing after failed start: {}", id, cleanup.getMessage());
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        LOG.info("sandbox {} for {}/{} is ready (runtime handler {}, sandboxer {})", id, config.namespace(),
+                config.name(), handler.name(), handler.sandboxer());
+        return id;
+    }
+
+    /** Idempotent: a sandbox that does not exist holds nothing to reclaim, so stopping it succeeds. */
+    public void stop(String id) {
+        Optional<Found> f = find(id);
+        if (f.isEmpty()) {
+            LOG.debug("StopPodSandbox {}: no such sandbox; nothing to reclaim", id);
+            return;
+        }
+        f.get().controller().stop(f.get().id(), STOP_TIMEOUT);
+    }
+
+    /** Idempotent: removing an absent sandbox succeeds. */
+    public void remove(String id) {
+        Optional<Found> f = find(id);
+        if (f.isEmpty()) {
+            LOG.debug("RemovePodSandbox {}: no such sandbox", id);
+            return;
+        }
+        f.get().controller().shutdown(f.get().id());
+    }
+
+    public PodSandboxStatusResponse status(PodSandboxStatusRequest r) {
+        Found f = find(r.getPodSandboxId())
+                .orElseThrow(() -> BerthException.notFound("sandbox %s not found", r.getPodSandboxId()));
+        SandboxStatus s = statusOrNull(f.controller(), f.id(), r.getVerbose());
+        if (s == null) {
+            throw BerthException.notFound("sandbox %s not found", r.getPodSandboxId());
+        }
+        PodSandboxStatusResponse.Builder resp = PodSandboxStatusResponse.newBuilder()
+                .setStatus(SandboxStatusConversion.toPodSandboxStatus(s))
+                .setTimestamp(SandboxStatusConversion.nanos(clock.instant()));
+        if (r.getVerbose()) {
+            resp.putInfo("info", SandboxStatusConversion.verboseInfo(s, f.sandboxer()));
+        }
+        return resp.build();
+    }
+
+    public ListPodSandboxResponse list(ListPodSandboxRequest r) {
+        SandboxFilter filter = new SandboxFilter(r.getFilter());
+        ListPodSandboxResponse.Builder resp = ListPodSandboxResponse.newBuilder();
+        all().stream().filter(filter).sorted(Comparator.comparing(SandboxStatus::createdAt))
+                .map(SandboxStatusConversion::toPodSandbox).forEach(resp::addItems);
+        return resp.build();
+    }
+
+    /**
+     * The CRI {@code NetworkReady} condition: whether the default runtime handler's sandbox controller can network
+     * new pods.
+     */
+    public NetworkReadiness networkReadiness() {
+        RuntimeHandler h = handlers.defaultHandler();
+        SandboxController c = controllers.get(h.sandboxer());
+        if (c == null) {
+            return NetworkReadiness.notReady(notRunning(h));
+        }
+        try {
+            return c.networkReady();
+        } catch (RuntimeException e) {
+            return NetworkReadiness.notReady("sandboxer \"" + h.sandboxer() + "\" cannot tell: " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private SandboxController controllerOf(RuntimeHandler h) {
+        SandboxController c = controllers.get(h.sandboxer());
+        if (c == null) {
+            throw BerthException.failedPrecondition("%s", notRunning(h));
+        }
+        return c;
+    }
+
+    private String notRunning(RuntimeHandler h) {
+        return "runtime handler \"" + h.name() + "\" uses sandboxer \"" + h.sandboxer() + "\", but no "
+                + PluginTypes.SANDBOX_CONTROLLER + " plugin \"" + h.sandboxer() + "\" is running"
+                + (controllers.isEmpty() ? "" : " (running: " + String.join(", ", controllers.keySet()) + ")");
+    }
+
+    private List<SandboxStatus> all() {
+        List<SandboxStatus> all = new ArrayList<>();
+        controllers.values().stream().distinct().forEach(c -> all.addAll(c.list()));
+        return all;
+    }
+
+    /** The sandbox with this id, or the only one whose id starts with it (crictl's short ids). */
+    private Optional<Found> find(String idOrPrefix) {
+        for (Map.Entry<String, SandboxController> e : controllers.entrySet()) {
+            if (statusOrNull(e.getValue(), idOrPrefix, false) != null) {
+                return Optional.of(new Found(idOrPrefix, e.getKey(), e.getValue()));
+            }
+        }
+        List<Found> byPrefix = new ArrayList<>();
+        for (Map.Entry<String, SandboxController> e : controllers.entrySet()) {
+            e.getValue().list().stream().filter(s -> s.id().startsWith(idOrPrefix))
+                    .forEach(s -> byPrefix.add(new Found(s.id(), e.getKey(), e.getValue())));
+        }
+        if (byPrefix.size() > 1) {
+            throw BerthException.invalidArgument("pod_sandbox_id %s is ambiguous: it starts %d sandbox ids", idOrPrefix,
+                    byPrefix.size());
+        }
+        return byPrefix.stream().findFirst();
+    }
+
+    private static SandboxStatus statusOrNull(SandboxController c, String id, boolean verbose) {
+        try {
+            return c.status(id, verbose);
+        } catch (BerthException e) {
+            if (e.kind() == ErrorKind.NOT_FOUND) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static String join(CompletableFuture<String> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+    }
+
+    private record Found(String id, String sandboxer, SandboxController controller) {
+    }
+
+    private record PodKey(String namespace, String name, String uid, int attempt) {
+        static PodKey of(PodSandboxMetadata m) {
+            return new PodKey(m.getNamespace(), m.getName(), m.getUid(), m.getAttempt());
+        }
+
+        @Override
+        public String toString() {
+            return namespace + "/" + name + " (uid " + uid + ", attempt " + attempt + ")";
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.berth.cri.sandboxes;
+
+import dev.berth.api.cri.v1.DNSConfig;
+import dev.berth.api.cri.v1.LinuxPodSandboxConfig;
+import dev.berth.api.cri.v1.NamespaceOption;
+import dev.berth.api.cri.v1.PodSandboxConfig;
+import dev.berth.api.cri.v1.PodSandboxMetadata;
+import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.sandbox.DnsConfig;
+import dev.berth.core.sandbox.NamespaceMode;
+import dev.berth.core.sandbox.NamespaceOptions;
+import dev.berth.core.sandbox.PortMapping;
+import dev.berth.core.sandbox.SandboxConfig;
+
+/** CRI {@code PodSandboxConfig} → SPI {@link SandboxConfig}; bad values are INVALID_ARGUMENT naming the field. */
+public final class SandboxConfigConversion {
+    private SandboxConfigConversion() {
+    }
+
+    public static SandboxConfig toSandboxConfig(String id, PodSandboxConfig c, String runtimeHandler) {
+        PodSandboxMetadata m = c.getMetadata();
+        SandboxConfig.Builder b = SandboxConfig.builder(id)
+                .metadata(m.getName(), m.getNamespace(), m.getUid(), attempt(m.getAttempt()))
+                .hostname(c.getHostname())
+                .logDirectory(c.getLogDirectory())
+                .runtimeHandler(runtimeHandler);
+        if (c.hasDnsConfig()) {
+            DNSConfig d = c.getDnsConfig();
+            b.dns(new DnsConfig(d.getServersList(), d.getSearchesList(), d.getOptionsList()));
+        }
+        for (int i = 0; i < c.getPortMappingsCount(); i++) {
+            b.portMapping(portMapping(i, c.getPortMappings(i)));
+        }
+        c.getLabelsMap().forEach(b::label);
+        c.getAnnotationsMap().forEach(b::annotation);
+        if (c.hasLinux()) {
+            LinuxPodSandboxConfig l = c.getLinux();
+            b.cgroupParent(l.getCgroupParent());
+            l.getSysctlsMap().forEach(b::sysctl);
+            if (l.hasSecurityContext() && l.getSecurityContext().hasNamespaceOptions()) {
+                b.namespaceOptions(namespaceOptions(l.getSecurityContext().getNamespaceOptions()));
+            }
+        }
+        return b.build();
+    }
+
+    private static int attempt(int unsigned) {
+        if (unsigned < 0) {
+            throw BerthException.invalidArgument("config.metadata.attempt %s is out of range", Integer.toUnsignedString(unsigned));
+        }
+        return unsigned;
+    }
+
+    static PortMapping portMapping(int index, dev.berth.api.cri.v1.PortMapping p) {
+        String field = "config.port_mappings[" + index + "]";
+        PortMapping.Protocol protocol = switch (p.getProtocol()) {
+            case TCP -> PortMapping.Protocol.TCP;
+            case UDP -> PortMapping.Protocol.UDP;
+            case SCTP -> PortMapping.Protocol.SCTP;
+            case UNRECOGNIZED -> throw BerthException.invalidArgument("%s.protocol %d is not TCP, UDP or SCTP", field,
+                    p.getProtocolValue());
+        };
+        if (p.getContainerPort() < 1 || p.getContainerPort() > 65535) {
+            throw BerthException.invalidArgument("%s.container_port %d is not a port (1-65535)", field, p.getContainerPort());
+        }
+        if (p.getHostPort() < 0 || p.getHostPort() > 65535) {
+            throw BerthException.invalidArgument("%s.host_port %d is not a port (0-65535)", field, p.getHostPort());
+        }
+        return new PortMapping(protocol, p.getContainerPort(), p.getHostPort(), p.getHostIp());
+    }
+
+    static NamespaceOptions namespaceOptions(NamespaceOption o) {
+        String field = "config.linux.security_context.namespace_options";
+        NamespaceMode network = mode(field + ".network", o.getNetwork(), o.getNetworkValue());
+        NamespaceMode pid = mode(field + ".pid", o.getPid(), o.getPidValue());
+        NamespaceMode ipc = mode(field + ".ipc", o.getIpc(), o.getIpcValue());
+        // A pod's network and IPC are the pod's or the node's; only pid can be per container or another's.
+        if (network == NamespaceMode.CONTAINER || network == NamespaceMode.TARGET) {
+            throw BerthException.invalidArgument("%s.network must be POD or NODE, got %s", field, network);
+        }
+        if (ipc == NamespaceMode.CONTAINER || ipc == NamespaceMode.TARGET) {
+            throw BerthException.invalidArgument("%s.ipc must be POD or NODE, got %s", field, ipc);
+        }
+        if (pid == NamespaceMode.TARGET && o.getTargetId().isEmpty()) {
+            throw BerthException.invalidArgument("%s.target_id is required when pid is TARGET", field);
+        }
+        return new NamespaceOptions(network, pid, ipc, o.getTargetId());
+    }
+
+    private static NamespaceMode mode(String field, dev.berth.api.cri.v1.NamespaceMode m, int raw) {
+        return switch (m) {
+            case POD -> NamespaceMode.POD;
+            case CONTAINER -> NamespaceMode.CONTAINER;
+            case NODE -> NamespaceMode.NODE;
+            case TARGET -> NamespaceMode.TARGET;
+            case UNRECOGNIZED -> throw BerthException.invalidArgument("%s: unknown namespace mode %d", field, raw);
+        };
+    }
+}

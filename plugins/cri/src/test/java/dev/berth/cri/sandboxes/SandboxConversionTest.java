@@ -1,0 +1,152 @@
+package dev.berth.cri.sandboxes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.api.cri.v1.DNSConfig;
+import dev.berth.api.cri.v1.LinuxPodSandboxConfig;
+import dev.berth.api.cri.v1.LinuxSandboxSecurityContext;
+import dev.berth.api.cri.v1.NamespaceOption;
+import dev.berth.api.cri.v1.PodSandbox;
+import dev.berth.api.cri.v1.PodSandboxConfig;
+import dev.berth.api.cri.v1.PodSandboxFilter;
+import dev.berth.api.cri.v1.PodSandboxMetadata;
+import dev.berth.api.cri.v1.PodSandboxState;
+import dev.berth.api.cri.v1.PodSandboxStateValue;
+import dev.berth.api.cri.v1.PodSandboxStatus;
+import dev.berth.api.cri.v1.Protocol;
+import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.sandbox.DnsConfig;
+import dev.berth.core.sandbox.NamespaceMode;
+import dev.berth.core.sandbox.NamespaceOptions;
+import dev.berth.core.sandbox.PortMapping;
+import dev.berth.core.sandbox.SandboxConfig;
+import dev.berth.core.sandbox.SandboxState;
+import dev.berth.core.sandbox.SandboxStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SandboxConversionTest {
+    static PodSandboxConfig.Builder pod(String name) {
+        return PodSandboxConfig.newBuilder().setMetadata(PodSandboxMetadata.newBuilder().setName(name)
+                .setNamespace("default").setUid("uid-" + name).setAttempt(2));
+    }
+
+    @Test
+    void everyFieldOfPodSandboxConfigReachesTheSpiConfig() {
+        PodSandboxConfig cri = pod("web")
+                .setHostname("web-0").setLogDirectory("/var/log/pods/web")
+                .setDnsConfig(DNSConfig.newBuilder().addServers("10.96.0.10").addSearches("svc.cluster.local").addOptions("ndots:5"))
+                .addPortMappings(dev.berth.api.cri.v1.PortMapping.newBuilder().setProtocol(Protocol.UDP)
+                        .setContainerPort(53).setHostPort(5353).setHostIp("127.0.0.1"))
+                .addPortMappings(dev.berth.api.cri.v1.PortMapping.newBuilder().setContainerPort(80))
+                .putLabels("app", "web").putAnnotations("note", "x")
+                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent("/kubepods/pod1").putSysctls("net.ipv4.ip_unprivileged_port_start", "0")
+                        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(NamespaceOption.newBuilder()
+                                .setNetwork(dev.berth.api.cri.v1.NamespaceMode.NODE).setPid(dev.berth.api.cri.v1.NamespaceMode.POD)
+                                .setIpc(dev.berth.api.cri.v1.NamespaceMode.NODE))))
+                .build();
+        SandboxConfig c = SandboxConfigConversion.toSandboxConfig("abc", cri, "runc");
+        assertThat(c).isEqualTo(SandboxConfig.builder("abc").metadata("web", "default", "uid-web", 2)
+                .hostname("web-0").logDirectory("/var/log/pods/web")
+                .dns(new DnsConfig(List.of("10.96.0.10"), List.of("svc.cluster.local"), List.of("ndots:5")))
+                .portMapping(new PortMapping(PortMapping.Protocol.UDP, 53, 5353, "127.0.0.1"))
+                .portMapping(new PortMapping(PortMapping.Protocol.TCP, 80, 0, ""))
+                .label("app", "web").annotation("note", "x").cgroupParent("/kubepods/pod1")
+                .sysctl("net.ipv4.ip_unprivileged_port_start", "0")
+                .namespaceOptions(new NamespaceOptions(NamespaceMode.NODE, NamespaceMode.POD, NamespaceMode.NODE, ""))
+                .runtimeHandler("runc").build());
+    }
+
+    @Test
+    void aMinimalConfigGetsTheCriDefaults() {
+        SandboxConfig c = SandboxConfigConversion.toSandboxConfig("abc", pod("p").build(), "runc");
+        assertThat(c.namespaceOptions()).isEqualTo(NamespaceOptions.defaults());
+        assertThat(c.dns().isEmpty()).isTrue();
+        assertThat(c.portMappings()).isEmpty();
+        assertThat(c.attempt()).isEqualTo(2);
+    }
+
+    @Test
+    void badValuesAreInvalidArgumentNamingTheField() {
+        assertThatThrownBy(() -> SandboxConfigConversion.toSandboxConfig("a", pod("p").addPortMappings(
+                dev.berth.api.cri.v1.PortMapping.newBuilder().setContainerPort(0)).build(), "runc"))
+                .isInstanceOfSatisfying(BerthException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT))
+                .hasMessageContaining("config.port_mappings[0].container_port 0");
+        assertThatThrownBy(() -> SandboxConfigConversion.toSandboxConfig("a", pod("p").addPortMappings(
+                dev.berth.api.cri.v1.PortMapping.newBuilder().setContainerPort(80).setHostPort(70000)).build(), "runc"))
+                .hasMessageContaining("config.port_mappings[0].host_port 70000");
+        assertThatThrownBy(() -> SandboxConfigConversion.namespaceOptions(NamespaceOption.newBuilder()
+                .setNetwork(dev.berth.api.cri.v1.NamespaceMode.CONTAINER).build()))
+                .hasMessageContaining("namespace_options.network must be POD or NODE");
+        assertThatThrownBy(() -> SandboxConfigConversion.namespaceOptions(NamespaceOption.newBuilder()
+                .setPid(dev.berth.api.cri.v1.NamespaceMode.TARGET).build()))
+                .hasMessageContaining("namespace_options.target_id is required");
+        assertThatThrownBy(() -> SandboxConfigConversion.portMapping(0, dev.berth.api.cri.v1.PortMapping.newBuilder()
+                .setProtocolValue(7).setContainerPort(1).build())).hasMessageContaining("protocol 7");
+    }
+
+    static SandboxStatus status(String id, SandboxState state, String ip, Map<String, String> labels) {
+        SandboxConfig c = SandboxConfig.builder(id).metadata("web", "ns", "u1", 1).runtimeHandler("runc")
+                .annotation("a", "b").namespaceOptions(new NamespaceOptions(null, NamespaceMode.TARGET, null, "ctr1")).build();
+        c = new SandboxConfig(c.id(), c.name(), c.namespace(), c.uid(), c.attempt(), c.hostname(), c.logDirectory(), c.dns(),
+                c.portMappings(), labels, c.annotations(), c.namespaceOptions(), c.sysctls(), c.cgroupParent(), c.runtimeHandler());
+        return new SandboxStatus(id, state, Instant.ofEpochSecond(1_700_000_000L, 123), ip,
+                ip.isEmpty() ? List.of() : List.of("fd00::2"), "/run/netns/" + id, "web", c,
+                Map.of(SandboxStatus.INFO_CNI_RESULT, "{\"ips\":[]}", SandboxStatus.INFO_UTS_NS, "/run/utsns/" + id));
+    }
+
+    @Test
+    void statusCarriesTheCriViewFromTheSpiConfig() {
+        PodSandboxStatus s = SandboxStatusConversion.toPodSandboxStatus(status("id1", SandboxState.READY, "10.0.0.2", Map.of("app", "web")));
+        assertThat(s.getId()).isEqualTo("id1");
+        assertThat(s.getMetadata()).isEqualTo(PodSandboxMetadata.newBuilder().setName("web").setNamespace("ns").setUid("u1").setAttempt(1).build());
+        assertThat(s.getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+        assertThat(s.getCreatedAt()).isEqualTo(1_700_000_000_000_000_123L);
+        assertThat(s.getNetwork().getIp()).isEqualTo("10.0.0.2");
+        assertThat(s.getNetwork().getAdditionalIpsList()).extracting(p -> p.getIp()).containsExactly("fd00::2");
+        NamespaceOption ns = s.getLinux().getNamespaces().getOptions();
+        assertThat(ns.getNetwork()).isEqualTo(dev.berth.api.cri.v1.NamespaceMode.POD);
+        assertThat(ns.getPid()).isEqualTo(dev.berth.api.cri.v1.NamespaceMode.TARGET);
+        assertThat(ns.getTargetId()).isEqualTo("ctr1");
+        assertThat(s.getLabelsMap()).containsExactly(Map.entry("app", "web"));
+        assertThat(s.getAnnotationsMap()).containsExactly(Map.entry("a", "b"));
+        assertThat(s.getRuntimeHandler()).isEqualTo("runc");
+
+        PodSandbox p = SandboxStatusConversion.toPodSandbox(status("id1", SandboxState.NOTREADY, "", Map.of()));
+        assertThat(p.getState()).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+        assertThat(p.getMetadata().getName()).isEqualTo("web");
+        assertThat(p.getRuntimeHandler()).isEqualTo("runc");
+    }
+
+    @Test
+    void verboseInfoIsJsonWithTheCniResultAsAnObject() {
+        String info = SandboxStatusConversion.verboseInfo(status("id1", SandboxState.READY, "10.0.0.2", Map.of()), "podsandbox");
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(info).getAsJsonObject();
+        assertThat(o.get("sandboxer").getAsString()).isEqualTo("podsandbox");
+        assertThat(o.get("cniResult").isJsonObject()).isTrue();
+        assertThat(o.get("utsns").getAsString()).isEqualTo("/run/utsns/id1");
+        assertThat(o.getAsJsonObject("config").get("name").getAsString()).isEqualTo("web");
+        assertThat(o.get("netNamespacePath").getAsString()).isEqualTo("/run/netns/id1");
+    }
+
+    @Test
+    void filterMatchesIdPrefixStateAndAllLabels() {
+        SandboxStatus ready = status("abc123", SandboxState.READY, "10.0.0.2", Map.of("app", "web", "tier", "front"));
+        SandboxFilter none = new SandboxFilter(PodSandboxFilter.getDefaultInstance());
+        assertThat(none.test(ready)).isTrue();
+        assertThat(new SandboxFilter(PodSandboxFilter.newBuilder().setId("abc").build()).test(ready)).isTrue();
+        assertThat(new SandboxFilter(PodSandboxFilter.newBuilder().setId("abd").build()).test(ready)).isFalse();
+        assertThat(new SandboxFilter(PodSandboxFilter.newBuilder().setState(PodSandboxStateValue.newBuilder()
+                .setState(PodSandboxState.SANDBOX_NOTREADY)).build()).test(ready)).isFalse();
+        assertThat(new SandboxFilter(PodSandboxFilter.newBuilder().setState(PodSandboxStateValue.newBuilder()
+                .setState(PodSandboxState.SANDBOX_READY)).build()).test(ready)).isTrue();
+        assertThat(new SandboxFilter(PodSandboxFilter.newBuilder().putLabelSelector("app", "web").build()).test(ready)).isTrue();
+        assertThat(new SandboxFilter(PodSandboxFilter.newBuilder().putLabelSelector("app", "web")
+                .putLabelSelector("tier", "back").build()).test(ready)).isFalse();
+        assertThat(new SandboxFilter(PodSandboxFilter.newBuilder().putLabelSelector("zone", "").build()).test(ready)).isFalse();
+    }
+}
