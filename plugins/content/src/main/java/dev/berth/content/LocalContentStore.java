@@ -2,6 +2,7 @@ package dev.berth.content;
 
 import dev.berth.core.content.ContentStore;
 import dev.berth.core.content.Digest;
+import dev.berth.core.content.NativeDigests;
 import dev.berth.core.content.Filter;
 import dev.berth.core.content.Info;
 import dev.berth.core.content.Lease;
@@ -344,6 +345,7 @@ public final class LocalContentStore implements ContentStore, AutoCloseable {
 
     @Override
     public Lease createLease(String id, Map<String, String> labels, Duration expire) {
+        NativeDigests.preload(); // a lease announces ingests (a pull): have the fast digest ready by then
         if (id == null || id.length() > MAX_LEASE_ID || !LEASE_ID.matcher(id).matches()) {
             throw BerthException.invalidArgument("invalid lease id %s: want letters and digits separated by . _ or -, "
                     + "at most %d characters", id, MAX_LEASE_ID);

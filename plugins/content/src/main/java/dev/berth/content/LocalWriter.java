@@ -1,6 +1,7 @@
 package dev.berth.content;
 
 import dev.berth.core.content.Digest;
+import dev.berth.core.content.NativeDigests;
 import dev.berth.core.content.Info;
 import dev.berth.core.content.Status;
 import dev.berth.core.content.Writer;
@@ -28,7 +29,7 @@ final class LocalWriter implements Writer {
     /** What {@link #abortByStore()} did. */
     enum AbortResult { ABORTED, BUSY, FINISHED }
 
-    private static final int REPLAY_CHUNK = 1 << 16;
+    private static final int REPLAY_CHUNK = 1 << 18;
 
     private final LocalContentStore store;
     private final String ref;
@@ -58,7 +59,7 @@ final class LocalWriter implements Writer {
         FileChannel ch = FileChannel.open(dir.data(), StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             String alg = h.expected() != null ? h.expected().algorithm() : Digest.SHA256;
-            MessageDigest digest = Digest.newMessageDigest(alg);
+            MessageDigest digest = NativeDigests.forIngest(alg, h.total());
             long size = replay(ch, digest, ch.size());
             ch.position(size);
             this.ingest = dir;
@@ -275,6 +276,9 @@ final class LocalWriter implements Writer {
     }
 
     private void closeChannelQuietly() {
+        if (md != null) {
+            md.reset(); // a native digest holds a PKCS#11 session until reset or finished; a resume replays anyway
+        }
         if (channel != null && channel.isOpen()) {
             try {
                 channel.close();

@@ -30,6 +30,9 @@ final class RegistryTransport {
     private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
     private static final String USER_AGENT = "berth/0.1";
 
+    /** Key of the plain-HTTP client in {@link #clients}; TLS clients are keyed "skipVerify|caFile". */
+    private static final String PLAIN = "plain-http";
+
     private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
     /** Authorities of loopback endpoints that turned out to speak plain HTTP. */
     private final Set<String> plainHttp = ConcurrentHashMap.newKeySet();
@@ -105,7 +108,8 @@ final class RegistryTransport {
     /** Sends, switching a loopback endpoint to plain HTTP once when TLS (or the connection) fails. */
     private <T> HttpResponse<T> send(RegistryEndpoint ep, HttpRequest req, HttpResponse.BodyHandler<T> handler,
                                      boolean sameHost) throws IOException, InterruptedException {
-        HttpClient client = client(sameHost ? ep.settings() : RegistryConfig.Host.DEFAULT);
+        HttpClient client = "http".equals(req.uri().getScheme()) ? plainClient()
+                : client(sameHost ? ep.settings() : RegistryConfig.Host.DEFAULT);
         try {
             return client.send(req, handler);
         } catch (IOException e) {
@@ -113,7 +117,7 @@ final class RegistryTransport {
             if (sameHost && ep.httpFallback() && "https".equals(u.getScheme())) {
                 LOG.debug("TLS to loopback registry {} failed ({}); trying plain HTTP", ep.authority(), e.toString());
                 URI http = withScheme(u, "http");
-                HttpResponse<T> resp = client.send(copy(req, http), handler);
+                HttpResponse<T> resp = plainClient().send(copy(req, http), handler);
                 plainHttp.add(ep.authority());
                 return resp;
             }
@@ -141,6 +145,17 @@ final class RegistryTransport {
         req.timeout().ifPresent(b::timeout);
         b.method(req.method(), req.bodyPublisher().orElse(HttpRequest.BodyPublishers.noBody()));
         return b.build();
+    }
+
+    /** The client for {@code http://} requests: no TLS settings apply, so it never sets up TLS. */
+    private HttpClient plainClient() {
+        return clients.computeIfAbsent(PLAIN, k -> HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .sslContext(TlsContexts.plainHttpOnly())
+                .sslParameters(TlsContexts.plainHttpOnlyParameters())
+                .build());
     }
 
     private HttpClient client(RegistryConfig.Host settings) {

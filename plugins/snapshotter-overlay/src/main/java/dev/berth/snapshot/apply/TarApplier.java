@@ -1,6 +1,7 @@
 package dev.berth.snapshot.apply;
 
 import dev.berth.core.content.Digest;
+import dev.berth.core.content.NativeDigests;
 import dev.berth.core.diff.Applier;
 import dev.berth.core.diff.ApplyOptions;
 import dev.berth.core.diff.ApplyResult;
@@ -46,7 +47,7 @@ public final class TarApplier implements Applier {
         Path root = realDirectory(target);
         try {
             HashingInputStream hashed = new HashingInputStream(open(layer, mediaType),
-                    Digest.newMessageDigest(Digest.SHA256));
+                    NativeDigests.forIngest(Digest.SHA256, -1)); // a layer is large: the native digest when present
             // decompression and hashing run a few chunks ahead on their own thread, overlapping the file writes;
             // that thread closes the decompressor
             try (ReadAheadInputStream ahead = new ReadAheadInputStream(hashed, BUFFER_SIZE, READ_AHEAD_CHUNKS,
