@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The built-in {@link Applier}: streams a tar, gzip or zstd layer into a snapshot directory in one pass, hashing the
@@ -29,14 +30,29 @@ public final class TarApplier implements Applier {
     /** Chunks decompressed ahead of the writer: 1 MiB in flight smooths out slow metadata writes. */
     static final int READ_AHEAD_CHUNKS = 4;
 
-    private final NativeFs fs;
+    /** Binding libc through jnr-ffi takes ~0.1 s: done on the first apply, not at berthd start. */
+    private final Supplier<NativeFs> fsFactory;
+    private volatile NativeFs fs;
 
     public TarApplier() {
-        this(new NativeFs());
+        this.fsFactory = NativeFs::new;
     }
 
     TarApplier(NativeFs fs) {
-        this.fs = fs;
+        this.fsFactory = () -> fs;
+    }
+
+    private NativeFs fs() {
+        NativeFs f = fs;
+        if (f == null) {
+            synchronized (this) {
+                if (fs == null) {
+                    fs = fsFactory.get();
+                }
+                f = fs;
+            }
+        }
+        return f;
     }
 
     @Override
@@ -54,7 +70,7 @@ public final class TarApplier implements Applier {
                     "berth-layer-read")) {
                 // headers arrive in 512-byte reads: keep those off the queue's per-read overhead
                 LayerTarInputStream tar = new LayerTarInputStream(new BufferedInputStream(ahead, 64 * 1024));
-                long entries = new LayerUnpacker(fs, options, root, new byte[BUFFER_SIZE]).unpack(tar);
+                long entries = new LayerUnpacker(fs(), options, root, new byte[BUFFER_SIZE]).unpack(tar);
                 drain(tar);
                 // the end of the read-ahead stream happens-after the producer's last digest update
                 return new ApplyResult(Digest.fromMessageDigest(Digest.SHA256, hashed.finish()), hashed.count(),

@@ -13,6 +13,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.Set;
 import jnr.posix.FileStat;
+import java.util.function.Supplier;
 import jnr.posix.POSIX;
 
 /**
@@ -21,10 +22,25 @@ import jnr.posix.POSIX;
  */
 final class DiskUsage {
     private static final int ENOENT = 2;
-    private final POSIX posix;
+    /** jnr-posix's native binding costs ~0.3 s to set up: made on the first measurement, not at berthd start. */
+    private final Supplier<POSIX> posixFactory;
+    private volatile POSIX posix;
 
-    DiskUsage(POSIX posix) {
-        this.posix = posix;
+    DiskUsage(Supplier<POSIX> posixFactory) {
+        this.posixFactory = posixFactory;
+    }
+
+    private POSIX posix() {
+        POSIX p = posix;
+        if (p == null) {
+            synchronized (this) {
+                if (posix == null) {
+                    posix = posixFactory.get();
+                }
+                p = posix;
+            }
+        }
+        return p;
     }
 
     Usage measure(Path dir) {
@@ -53,6 +69,7 @@ final class DiskUsage {
                 }
 
                 private void count(Path p) {
+                    POSIX posix = posix();
                     FileStat st = posix.allocateStat();
                     if (posix.lstat(p.toString(), st) != 0) {
                         int errno = posix.errno();

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
 import org.slf4j.Logger;
@@ -57,7 +58,7 @@ public final class OverlaySnapshotter implements Snapshotter {
     /** Guards metadata reads-then-writes and the directory steps that go with them. */
     private final Object lock = new Object();
 
-    OverlaySnapshotter(Path root, OverlayFeatures features, POSIX posix, Clock clock) {
+    OverlaySnapshotter(Path root, OverlayFeatures features, Supplier<POSIX> posix, Clock clock) {
         this.features = features;
         this.diskUsage = new DiskUsage(posix);
         this.clock = clock;
@@ -81,7 +82,7 @@ public final class OverlaySnapshotter implements Snapshotter {
     public static OverlaySnapshotter open(Path root) {
         Path abs = root.toAbsolutePath();
         OverlayFeatures features = OverlayFeatures.detect(abs.resolve("probe"));
-        return new OverlaySnapshotter(abs, features, POSIXFactory.getNativePOSIX(), Clock.systemUTC());
+        return new OverlaySnapshotter(abs, features, POSIXFactory::getNativePOSIX, Clock.systemUTC());
     }
 
     // ---------------------------------------------------------------- SPI
