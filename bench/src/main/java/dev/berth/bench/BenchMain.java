@@ -9,8 +9,8 @@ import java.util.Set;
  * table and writes the results as JSON. Every workload is bounded in count and time and cleans up after itself.
  */
 public final class BenchMain {
-    private static final Set<String> WORKLOADS = Set.of("all", "coldstart", "rss", "pull");
-    private static final String USAGE = "usage: bench/run [--workload all|coldstart|rss|pull] [--peer containerd] [-n N]";
+    private static final Set<String> WORKLOADS = Set.of("all", "coldstart", "rss", "pull", "unpack");
+    private static final String USAGE = "usage: bench/run [--workload all|coldstart|rss|pull|unpack] [--peer containerd] [-n N]";
     private static final int PULL_RUNS = 3;
 
     private BenchMain() {
@@ -60,6 +60,9 @@ public final class BenchMain {
         }
         if (all || workload.equals("pull")) {
             Pull.run(report, berth, peer, Math.min(n, PULL_RUNS));
+        }
+        if (all || workload.equals("unpack")) {
+            Unpack.run(report, Math.min(n, PULL_RUNS));
         }
         report.print(System.out);
         if (results != null) {

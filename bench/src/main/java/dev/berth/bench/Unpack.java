@@ -1,8 +1,9 @@
-package dev.berth.snapshot.apply;
+package dev.berth.bench;
 
 import dev.berth.core.diff.ApplyOptions;
 import dev.berth.core.diff.ApplyResult;
 import dev.berth.core.diff.LayerMediaTypes;
+import dev.berth.snapshot.apply.TarApplier;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,53 +12,51 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * Compares {@link TarApplier} with {@code tar -xzf} on a generated ~100 MB gzip layer of many files. A manual tool,
- * not a test (speed is never asserted in tests):
- * <pre>
- * mvn -o -q -pl plugins/snapshotter-overlay test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
- * java -cp plugins/snapshotter-overlay/target/test-classes:plugins/snapshotter-overlay/target/classes:$(cat /tmp/cp.txt) \
- *      dev.berth.snapshot.apply.ApplyBench [workdir] [MB] [runs]
- * </pre>
+ * Unpack throughput: berth's layer applier against {@code tar -xzf} (the floor) on one generated ~100 MB gzip
+ * layer of many files, on the same disk, interleaved, page cache flushed with {@code sync} before each run.
+ * MB/s of uncompressed bytes. Issue 3's target: at least 0.8x tar.
  */
-public final class ApplyBench {
-    private ApplyBench() {
+final class Unpack {
+    private static final long LAYER_BYTES = 100L << 20;
+
+    private Unpack() {
     }
 
-    public static void main(String[] args) throws Exception {
-        Path work = Files.createDirectories(Path.of(args.length > 0 ? args[0] : "/var/tmp/berth-apply-bench"));
-        long targetBytes = (args.length > 1 ? Long.parseLong(args[1]) : 100) << 20;
-        int runs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-        Path layer = work.resolve("layer.tar.gz");
-        long uncompressed = generate(layer, targetBytes);
-        long compressed = Files.size(layer);
-        System.out.printf("layer: %.1f MB uncompressed, %.1f MB gzip%n", uncompressed / 1e6, compressed / 1e6);
-
-        TarApplier applier = new TarApplier();
-        timeApplier(applier, layer, work.resolve("warmup")); // JIT warm-up, not reported
-        List<Double> tar = new ArrayList<>();
-        List<Double> java = new ArrayList<>();
-        for (int i = 0; i < runs; i++) {
-            tar.add(timeTar(layer, work.resolve("tar-" + i)));
-            java.add(timeApplier(applier, layer, work.resolve("java-" + i)));
+    static void run(Report report, int runs) throws Exception {
+        Path work = Files.createTempDirectory(Path.of("/var/tmp"), "berth-bench-unpack-");
+        try {
+            Path layer = work.resolve("layer.tar.gz");
+            long uncompressed = generate(layer, LAYER_BYTES);
+            TarApplier applier = new TarApplier();
+            timeApplier(applier, layer, work.resolve("warmup"), uncompressed); // JIT warm-up, not reported
+            List<Double> berth = new ArrayList<>();
+            List<Double> tar = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                tar.add(timeTar(layer, work.resolve("tar-" + i), uncompressed));
+                berth.add(timeApplier(applier, layer, work.resolve("berth-" + i), uncompressed));
+            }
+            Stats b = Stats.of(berth);
+            Stats t = Stats.of(tar);
+            report.add(new Result("unpack ~100 MB gzip layer", "MB/s", Result.Better.HIGHER, b, null, t,
+                    String.format(Locale.ROOT, ">= %.1f", 0.8 * t.p50())));
+            report.note(String.format(Locale.ROOT, "unpack: %.1f MB uncompressed (%.1f MB gzip), ~%d files, in %s; "
+                            + "floor = `tar -xzf` of the same file; target = 0.8x the floor's p50; berth/tar = %.2f",
+                    uncompressed / 1048576.0, Files.size(layer) / 1048576.0, uncompressed / (33 << 10), work,
+                    b.p50() / t.p50()));
+        } finally {
+            TempDirs.delete(work);
         }
-        double tarMedian = median(tar);
-        double javaMedian = median(java);
-        System.out.printf("tar -xzf   : median %.2f s = %.0f MB/s uncompressed (runs %s)%n", tarMedian,
-                uncompressed / 1e6 / tarMedian, tar);
-        System.out.printf("TarApplier : median %.2f s = %.0f MB/s uncompressed (runs %s)%n", javaMedian,
-                uncompressed / 1e6 / javaMedian, java);
-        System.out.printf("ratio TarApplier/tar throughput: %.2f%n", tarMedian / javaMedian);
     }
 
-    private static double timeTar(Path layer, Path dir) throws Exception {
+    private static double timeTar(Path layer, Path dir, long bytes) throws Exception {
         Files.createDirectories(dir);
         sync();
         long start = System.nanoTime();
@@ -66,11 +65,11 @@ public final class ApplyBench {
             throw new IllegalStateException("tar failed");
         }
         double s = (System.nanoTime() - start) / 1e9;
-        ContainedTree.removeRecursively(dir);
-        return Math.round(s * 100) / 100.0;
+        TempDirs.delete(dir);
+        return bytes / 1048576.0 / s;
     }
 
-    private static double timeApplier(TarApplier applier, Path layer, Path dir) throws Exception {
+    private static double timeApplier(TarApplier applier, Path layer, Path dir, long bytes) throws Exception {
         Files.createDirectories(dir);
         sync();
         long start = System.nanoTime();
@@ -82,18 +81,12 @@ public final class ApplyBench {
         if (result.entries() == 0) {
             throw new IllegalStateException("nothing applied");
         }
-        ContainedTree.removeRecursively(dir);
-        return Math.round(s * 100) / 100.0;
+        TempDirs.delete(dir);
+        return bytes / 1048576.0 / s;
     }
 
     private static void sync() throws Exception {
         new ProcessBuilder("sync").inheritIO().start().waitFor();
-    }
-
-    private static double median(List<Double> xs) {
-        double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();
-        Arrays.sort(a);
-        return a[a.length / 2];
     }
 
     /** Text-like files (about 3:1 under gzip) of 1–64 KiB, 100 per directory, plus a few large ones. */
