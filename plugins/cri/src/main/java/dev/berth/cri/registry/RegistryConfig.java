@@ -130,9 +130,12 @@ public record RegistryConfig(int maxConcurrentDownloads, int maxManifestSize, in
      * @param caFile     PEM file of extra CA certificates, or empty
      * @param username   basic-auth user used when a pull brings no credentials, or empty
      * @param password   its password; {@link #toString()} hides it
+     * @param certFile   PEM client certificate chain presented in the TLS handshake (mutual TLS), or empty
+     * @param keyFile    PEM private key of {@code certFile} (PKCS#8, PKCS#1 RSA or SEC1 EC), or empty; set both or
+     *                   neither
      */
     public record Host(List<String> mirrors, boolean plainHttp, boolean skipVerify, String caFile, String username,
-                       String password) {
+                       String password, String certFile, String keyFile) {
         public static final Host DEFAULT = new Host(List.of(), false, false, "", "", "");
 
         public Host {
@@ -140,6 +143,18 @@ public record RegistryConfig(int maxConcurrentDownloads, int maxManifestSize, in
             caFile = caFile == null ? "" : caFile;
             username = username == null ? "" : username;
             password = password == null ? "" : password;
+            certFile = certFile == null ? "" : certFile;
+            keyFile = keyFile == null ? "" : keyFile;
+        }
+
+        /** Settings without a client certificate. */
+        public Host(List<String> mirrors, boolean plainHttp, boolean skipVerify, String caFile, String username, String password) {
+            this(mirrors, plainHttp, skipVerify, caFile, username, password, "", "");
+        }
+
+        /** Whether a client certificate is configured. */
+        public boolean hasClientCertificate() {
+            return !certFile.isEmpty();
         }
 
         static Host from(String name, Config c) {
@@ -158,12 +173,23 @@ public record RegistryConfig(int maxConcurrentDownloads, int maxManifestSize, in
                 }
                 checked.add(m);
             }
+            String certFile = c.hasPath("cert_file") ? c.getString("cert_file").trim() : "";
+            String keyFile = c.hasPath("key_file") ? c.getString("key_file").trim() : "";
+            if (!certFile.isEmpty() && keyFile.isEmpty()) {
+                throw BerthException.invalidArgument("%s.hosts.\"%s\".key_file: missing; cert_file \"%s\" needs the PEM file of its private key"
+                        + " (set both or neither)", SECTION, name, certFile);
+            }
+            if (certFile.isEmpty() && !keyFile.isEmpty()) {
+                throw BerthException.invalidArgument("%s.hosts.\"%s\".cert_file: missing; key_file \"%s\" needs the PEM file of its certificate"
+                        + " chain (set both or neither)", SECTION, name, keyFile);
+            }
             return new Host(checked,
                     c.hasPath("plain_http") && c.getBoolean("plain_http"),
                     c.hasPath("skip_verify") && c.getBoolean("skip_verify"),
                     c.hasPath("ca_file") ? c.getString("ca_file") : "",
                     c.hasPath("username") ? c.getString("username") : "",
-                    c.hasPath("password") ? c.getString("password") : "");
+                    c.hasPath("password") ? c.getString("password") : "",
+                    certFile, keyFile);
         }
 
         /** Basic-auth credentials from this entry, or {@link Credentials#none()}. */
@@ -174,7 +200,8 @@ public record RegistryConfig(int maxConcurrentDownloads, int maxManifestSize, in
         @Override
         public String toString() {
             return "Host[mirrors=" + mirrors + ", plainHttp=" + plainHttp + ", skipVerify=" + skipVerify + ", caFile=" + caFile
-                    + ", username=" + username + ", password=" + (password.isEmpty() ? "" : "<redacted>") + "]";
+                    + ", username=" + username + ", password=" + (password.isEmpty() ? "" : "<redacted>") + ", certFile=" + certFile
+                    + ", keyFile=" + keyFile + "]";
         }
     }
 }

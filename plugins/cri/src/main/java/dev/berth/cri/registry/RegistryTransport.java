@@ -30,7 +30,7 @@ final class RegistryTransport {
     private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
     private static final String USER_AGENT = "berth/0.1";
 
-    /** Key of the plain-HTTP client in {@link #clients}; TLS clients are keyed "skipVerify|caFile". */
+    /** Key of the plain-HTTP client in {@link #clients}; TLS clients are keyed "skipVerify|caFile|certFile|keyFile". */
     private static final String PLAIN = "plain-http";
 
     private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
@@ -114,6 +114,16 @@ final class RegistryTransport {
             return client.send(req, handler);
         } catch (IOException e) {
             URI u = req.uri();
+            String alert = sameHost && "https".equals(u.getScheme()) ? clientCertificateAlert(e) : null;
+            if (alert != null) { // the server speaks TLS and refused us: neither plain HTTP nor a retry helps
+                RegistryConfig.Host s = ep.settings();
+                throw new BerthException(ErrorKind.PERMISSION_DENIED, s.hasClientCertificate()
+                        ? String.format("registry %s (%s) refused the TLS handshake (%s): it did not accept the client certificate"
+                                + " cert_file %s", ep.registry(), ep.base(), alert, s.certFile())
+                        : String.format("registry %s (%s) refused the TLS handshake (%s): it requires a client certificate;"
+                                + " set registry.hosts.\"%s\".cert_file and key_file", ep.registry(), ep.base(), alert,
+                                ep.mirror() ? ep.authority() : ep.registry()), e);
+            }
             if (sameHost && ep.httpFallback() && "https".equals(u.getScheme())) {
                 LOG.debug("TLS to loopback registry {} failed ({}); trying plain HTTP", ep.authority(), e.toString());
                 URI http = withScheme(u, "http");
@@ -123,6 +133,22 @@ final class RegistryTransport {
             }
             throw e;
         }
+    }
+
+    /** The TLS alert in {@code e}'s causes by which a server refuses a missing or unaccepted client certificate, or null. */
+    static String clientCertificateAlert(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage();
+            if (t instanceof javax.net.ssl.SSLException && m != null) {
+                for (String a : new String[] {"certificate_required", "bad_certificate", "unknown_ca", "certificate_unknown",
+                        "access_denied", "certificate_expired", "certificate_revoked", "unsupported_certificate"}) {
+                    if (m.contains("Received fatal alert: " + a)) {
+                        return a;
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     private HttpResponse<byte[]> sendToken(RegistryEndpoint ep, HttpRequest req) throws IOException, InterruptedException {
@@ -159,12 +185,12 @@ final class RegistryTransport {
     }
 
     private HttpClient client(RegistryConfig.Host settings) {
-        String key = settings.skipVerify() + "|" + settings.caFile();
+        String key = settings.skipVerify() + "|" + settings.caFile() + "|" + settings.certFile() + "|" + settings.keyFile();
         return clients.computeIfAbsent(key, k -> HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .sslContext(TlsContexts.create(settings.skipVerify(), settings.caFile()))
+                .sslContext(TlsContexts.create(settings.skipVerify(), settings.caFile(), settings.certFile(), settings.keyFile()))
                 .build());
     }
 

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -17,6 +19,7 @@ import java.util.Collection;
 import java.util.List;
 import java.security.SecureRandom;
 import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLContextSpi;
 import javax.net.ssl.SSLEngine;
@@ -26,10 +29,12 @@ import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509KeyManager;
 import javax.net.ssl.X509TrustManager;
 
-/** The TLS contexts behind a host's {@code skip_verify} and {@code ca_file} settings. */
+/** The TLS contexts behind a host's {@code skip_verify}, {@code ca_file}, {@code cert_file} and {@code key_file} settings. */
 final class TlsContexts {
     private TlsContexts() {
     }
@@ -41,20 +46,117 @@ final class TlsContexts {
      * @throws BerthException INVALID_ARGUMENT when the CA file cannot be read or holds no certificate
      */
     static SSLContext create(boolean skipVerify, String caFile) {
+        return create(skipVerify, caFile, "", "");
+    }
+
+    /**
+     * As {@link #create(boolean, String)}, and when {@code certFile} and {@code keyFile} are set the handshake
+     * presents that client certificate chain (mutual TLS).
+     *
+     * @throws BerthException INVALID_ARGUMENT when only one of cert/key is set, or a file cannot be read, holds no
+     *                        certificate or key, or the key does not match the certificate
+     */
+    static SSLContext create(boolean skipVerify, String caFile, String certFile, String keyFile) {
+        boolean hasCert = certFile != null && !certFile.isEmpty();
+        boolean hasKey = keyFile != null && !keyFile.isEmpty();
+        if (hasCert != hasKey) {
+            throw hasCert
+                    ? BerthException.invalidArgument("registry key_file: cert_file %s is set without key_file; set both or neither", certFile)
+                    : BerthException.invalidArgument("registry cert_file: key_file %s is set without cert_file; set both or neither", keyFile);
+        }
         try {
+            KeyManager[] km = hasCert ? new KeyManager[] {clientKey(Path.of(certFile), Path.of(keyFile))} : null;
             TrustManager tm;
             if (skipVerify) {
                 tm = new TrustAll();
             } else if (caFile != null && !caFile.isEmpty()) {
                 tm = new Either(jdkDefault(), fromPem(Path.of(caFile)));
-            } else {
+            } else if (km == null) {
                 return SSLContext.getDefault();
+            } else {
+                tm = jdkDefault();
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {tm}, null);
+            ctx.init(km, new TrustManager[] {tm}, null);
             return ctx;
         } catch (GeneralSecurityException e) {
             throw new BerthException(dev.berth.core.errdefs.ErrorKind.INTERNAL, "cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** A key manager holding the one client key and chain, in an in-memory PKCS12 store. */
+    private static X509KeyManager clientKey(Path certFile, Path keyFile) throws GeneralSecurityException {
+        X509Certificate[] chain = PemKeys.chain(certFile);
+        PrivateKey key = PemKeys.privateKey(keyFile);
+        PemKeys.checkPair(chain[0], key, certFile.toString(), keyFile.toString());
+        char[] pass = "berth-client".toCharArray();
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try {
+            ks.load(null, null);
+        } catch (IOException e) {
+            throw new GeneralSecurityException(e);
+        }
+        ks.setKeyEntry("client", key, pass, chain);
+        KeyManagerFactory f = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        f.init(ks, pass);
+        for (KeyManager k : f.getKeyManagers()) {
+            if (k instanceof X509KeyManager x) {
+                return new AnyIssuer(x);
+            }
+        }
+        throw new GeneralSecurityException("no X509KeyManager available");
+    }
+
+    /**
+     * Offers the configured certificate even when the server's list of acceptable issuers does not name its CA
+     * (as containerd and Go clients do); the key type must still fit.
+     */
+    private static final class AnyIssuer extends X509ExtendedKeyManager {
+        private final X509KeyManager d;
+
+        AnyIssuer(X509KeyManager d) {
+            this.d = d;
+        }
+
+        private String choose(String[] keyType, java.util.function.Function<Principal[], String> pick, Principal[] issuers) {
+            String alias = pick.apply(issuers);
+            return alias != null || issuers == null ? alias : pick.apply(null);
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return choose(keyType, i -> d.chooseClientAlias(keyType, i, socket), issuers);
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+            return choose(keyType, i -> d instanceof X509ExtendedKeyManager x
+                    ? x.chooseEngineClientAlias(keyType, i, engine) : d.chooseClientAlias(keyType, i, null), issuers);
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return d.getClientAliases(keyType, issuers);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return d.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return d.getPrivateKey(alias);
         }
     }
 

@@ -51,11 +51,23 @@ final class FakeRegistry implements AutoCloseable {
 
     /** Over HTTPS with {@code tls} when it is not null. */
     FakeRegistry(javax.net.ssl.SSLContext tls) throws IOException {
+        this(tls, false);
+    }
+
+    /** Over HTTPS with {@code tls}, refusing clients without a certificate {@code tls} trusts when {@code needClientAuth}. */
+    FakeRegistry(javax.net.ssl.SSLContext tls, boolean needClientAuth) throws IOException {
         if (tls == null) {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } else {
             com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls) {
+                @Override
+                public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                    javax.net.ssl.SSLParameters p = getSSLContext().getDefaultSSLParameters();
+                    p.setNeedClientAuth(needClientAuth);
+                    params.setSSLParameters(p);
+                }
+            });
             server = https;
         }
         server.createContext("/", this::handle);
