@@ -21,6 +21,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -52,13 +54,18 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     private final Path snapshots;
     private final SnapshotDb db;
-    private final OverlayFeatures features;
+    /** Probed on its own thread (a few mounts, ~0.1 s), so berthd serves sooner; the first overlay mount waits. */
+    private final CompletableFuture<OverlayFeatures> features;
     private final DiskUsage diskUsage;
     private final Clock clock;
     /** Guards metadata reads-then-writes and the directory steps that go with them. */
     private final Object lock = new Object();
 
     OverlaySnapshotter(Path root, OverlayFeatures features, Supplier<POSIX> posix, Clock clock) {
+        this(root, CompletableFuture.completedFuture(features), posix, clock);
+    }
+
+    private OverlaySnapshotter(Path root, CompletableFuture<OverlayFeatures> features, Supplier<POSIX> posix, Clock clock) {
         this.features = features;
         this.diskUsage = new DiskUsage(posix);
         this.clock = clock;
@@ -81,7 +88,17 @@ public final class OverlaySnapshotter implements Snapshotter {
     /** Opens (or creates) the snapshotter at {@code root}, probing the kernel's overlayfs first. */
     public static OverlaySnapshotter open(Path root) {
         Path abs = root.toAbsolutePath();
-        OverlayFeatures features = OverlayFeatures.detect(abs.resolve("probe"));
+        CompletableFuture<OverlayFeatures> features = new CompletableFuture<>();
+        Thread probe = new Thread(() -> {
+            try {
+                features.complete(OverlayFeatures.detect(abs.resolve("probe")));
+            } catch (Throwable t) {
+                LOG.error("overlayfs cannot be used under {}: every mount of this snapshotter will fail: {}", abs, t.getMessage());
+                features.completeExceptionally(t);
+            }
+        }, "berth-overlay-probe");
+        probe.setDaemon(true);
+        probe.start();
         return new OverlaySnapshotter(abs, features, POSIXFactory::getNativePOSIX, Clock.systemUTC());
     }
 
@@ -237,12 +254,18 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public void close() {
+        features.exceptionally(t -> null).join(); // the probe's mounts are gone before the snapshotter is
         db.close();
     }
 
     /** The overlay options this kernel gets on every mount (for diagnostics and tests). */
     OverlayFeatures features() {
-        return features;
+        try {
+            return features.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r
+                    : new BerthException(ErrorKind.INTERNAL, "probing overlayfs failed: " + e.getCause(), e.getCause());
+        }
     }
 
     // ---------------------------------------------------------------- internals
@@ -321,7 +344,7 @@ public final class OverlaySnapshotter implements Snapshotter {
             throw BerthException.invalidArgument("parent chain of %d snapshots is deeper than overlayfs allows (%d)",
                     lowers.size(), MAX_LOWER_DIRS);
         }
-        List<String> options = new ArrayList<>(features.options());
+        List<String> options = new ArrayList<>(features().options());
         if (r.kind() == Kind.ACTIVE) {
             options.add("workdir=" + r.id() + "/work");
             options.add("upperdir=" + r.id() + "/fs");
