@@ -1,5 +1,6 @@
 package dev.berth.content;
 
+import dev.berth.core.fs.FileTrees;
 import dev.berth.core.content.Digest;
 import dev.berth.core.content.Status;
 import java.io.IOException;
@@ -65,7 +66,7 @@ final class IngestDir {
             FileOps.setPermissions(tmp.resolve("data"), FileOps.OWNER_RW);
             Files.move(tmp, target.dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
-            FileOps.deleteRecursively(tmp);
+            FileTrees.deleteRecursively(tmp);
             throw e;
         }
         return target;
@@ -116,6 +117,6 @@ final class IngestDir {
     }
 
     void delete() throws IOException {
-        FileOps.deleteRecursively(dir);
+        FileTrees.deleteRecursively(dir);
     }
 }

@@ -1,5 +1,6 @@
 package dev.berth.content;
 
+import dev.berth.core.fs.FileTrees;
 import dev.berth.core.content.ContentStore;
 import dev.berth.core.content.Digest;
 import dev.berth.core.content.NativeDigests;
@@ -103,7 +104,7 @@ public final class LocalContentStore implements ContentStore, AutoCloseable {
                 boolean temp = p.getFileName().toString().startsWith(IngestDir.TEMP_PREFIX);
                 if (temp || !Files.isDirectory(p) || new IngestDir(p).read().isEmpty()) {
                     LOG.info("content store: removing incomplete ingest {}", p);
-                    FileOps.deleteRecursively(p);
+                    FileTrees.deleteRecursively(p);
                 }
             }
         }

@@ -1,5 +1,6 @@
 package dev.berth.snapshot.overlay;
 
+import dev.berth.core.fs.FileTrees;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.snapshot.Info;

@@ -1,5 +1,6 @@
 package dev.berth.snapshot.overlay;
 
+import dev.berth.core.fs.FileTrees;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

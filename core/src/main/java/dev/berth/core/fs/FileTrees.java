@@ -1,4 +1,4 @@
-package dev.berth.snapshot.overlay;
+package dev.berth.core.fs;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -8,12 +8,16 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
-/** Removes directory trees without following symbolic links (a layer may hold links to anywhere). */
-final class FileTrees {
+/**
+ * Removes directory trees without following symbolic links (a layer or a blob dir may hold links to anywhere).
+ * Shared by the plugins that keep trees on disk: the content store and the overlay snapshotter.
+ */
+public final class FileTrees {
     private FileTrees() {
     }
 
-    static void deleteRecursively(Path root) throws IOException {
+    /** Removes {@code root} and everything below it; no error when it is already gone, or vanishes meanwhile. */
+    public static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
