@@ -1,5 +1,6 @@
 package dev.berth.sandbox;
 
+import dev.berth.core.process.ProcessRunner;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.berth.sandbox;
 
+import dev.berth.core.process.ProcessRunner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -1,5 +1,6 @@
 package dev.berth.sandbox.cni;
 
+import dev.berth.core.process.ProcessRunner;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -8,7 +9,6 @@ import com.google.gson.JsonParser;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.sandbox.PortMapping;
-import dev.berth.sandbox.ProcessRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

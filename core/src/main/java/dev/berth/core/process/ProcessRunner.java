@@ -1,4 +1,4 @@
-package dev.berth.sandbox;
+package dev.berth.core.process;
 
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;

@@ -1,0 +1,92 @@
+package dev.berth.core.runtime;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Runs containers: one process tree per container, its stdio held by a monitor that outlives the daemon. The instance
+ * of a {@link dev.berth.core.plugin.PluginTypes#RUNTIME} plugin.
+ *
+ * <p>Failures are {@link dev.berth.core.errdefs.BerthException}s. Calls for the same container are serialised; a
+ * failed {@link #create} leaves nothing behind (no bundle, mount, monitor or cgroup). After a daemon restart the shim
+ * finds its containers again: running ones keep running, and those that exited meanwhile report their real exit code.
+ */
+public interface RuntimeShim {
+    /**
+     * Creates the container: mounts its root filesystem, writes the runtime's configuration, starts the monitor and
+     * the runtime's create step. The process exists but has not run the user's command yet.
+     *
+     * @throws dev.berth.core.errdefs.BerthException INVALID_ARGUMENT for a bad spec (naming the field: unknown user,
+     *         missing mount source, ...); ALREADY_EXISTS when the id is taken; another kind carrying the runtime's
+     *         own message when it refuses the container
+     */
+    ContainerStatus create(ContainerSpec spec);
+
+    /**
+     * Runs the user's command of a created container.
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND; FAILED_PRECONDITION unless created; another kind
+     *         carrying the runtime's message when the command cannot start (e.g. not found in the image)
+     */
+    ContainerStatus start(String id);
+
+    /**
+     * Sends {@code signal} (a name such as "SIGTERM", or a number; "" means SIGTERM), waits up to {@code timeout}
+     * for the container to exit, then kills it with SIGKILL and waits for that. Stopping an exited container
+     * succeeds and changes nothing.
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND; INVALID_ARGUMENT for an unknown signal
+     */
+    ContainerStatus stop(String id, String signal, Duration timeout);
+
+    /** Kills the container if it runs and removes every trace of it (not its log file); succeeds when it is absent. */
+    void delete(String id);
+
+    /**
+     * The container's state now.
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND
+     */
+    ContainerStatus status(String id);
+
+    /** Every container the shim knows, oldest first. */
+    List<ContainerStatus> list();
+
+    /**
+     * Runs a command in the running container and waits for it, at most {@code timeout} (zero: no limit); each
+     * output stream keeps at most {@code maxOutputBytes}.
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND; FAILED_PRECONDITION unless running;
+     *         DEADLINE_EXCEEDED when the command outlives the timeout (it is killed)
+     */
+    ExecResult execSync(String id, List<String> command, Duration timeout, int maxOutputBytes);
+
+    /**
+     * Changes the resources of a created or running container in place.
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND; FAILED_PRECONDITION when it has exited
+     */
+    void update(String id, Resources resources);
+
+    /**
+     * Makes the monitor close and reopen the container's log file (after the kubelet rotated it).
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND; FAILED_PRECONDITION unless running
+     */
+    void reopenLog(String id);
+
+    /**
+     * Resource usage of the container now.
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND
+     */
+    ContainerStats stats(String id);
+
+    /**
+     * Calls {@code listener} for every lifecycle event from now on, on a shim thread; the listener must not block.
+     *
+     * @return closing it stops the calls
+     */
+    AutoCloseable subscribe(Consumer<RuntimeEvent> listener);
+}
