@@ -1,0 +1,628 @@
+package dev.berth.shim.runc;
+
+import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.fs.FileTrees;
+import dev.berth.core.mount.Mounts;
+import dev.berth.core.process.ProcessRunner;
+import dev.berth.core.runtime.ContainerSpec;
+import dev.berth.core.runtime.ContainerState;
+import dev.berth.core.runtime.ContainerStats;
+import dev.berth.core.runtime.ContainerStatus;
+import dev.berth.core.runtime.ExecResult;
+import dev.berth.core.runtime.Resources;
+import dev.berth.core.runtime.RuntimeEvent;
+import dev.berth.core.runtime.RuntimeShim;
+import dev.berth.core.sandbox.NamespaceMode;
+import dev.berth.shim.runc.spec.OciSpecBuilder;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Containers run by runc, each under its own conmon. The shim keeps a small record per container under the root dir
+ * and derives everything else from what conmon leaves in the state dir (exit file, OOM marker, its own liveness), so
+ * containers outlive the daemon and a restarted shim reports them truthfully. Calls on one container are serialised
+ * by a per-container lock; nothing slow runs under a global one.
+ */
+public final class RuncShim implements RuntimeShim, AutoCloseable {
+    static final String RUNC_DIR = "runc";
+    static final String ATTACH_DIR = "attach";
+    private static final Logger LOG = LoggerFactory.getLogger(RuncShim.class);
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    private static final int LOST_EXIT_CODE = 255;
+    private static final String LOST_MESSAGE = "the container's monitor (conmon) is gone without recording an exit"
+            + " code (killed, or the node restarted); the container's real exit status is unknown";
+
+    private final Path state;
+    private final RuncShimSettings settings;
+    private final RecordStore records;
+    private final RuncCli runc;
+    private final Conmon conmon;
+    private final OciSpecBuilder specs;
+    private final CgroupStats cgroups;
+    private final EventHub events = new EventHub();
+    private final Map<String, ContainerRecord> known = new ConcurrentHashMap<>();
+    private final Map<String, ContainerStatus> exited = new ConcurrentHashMap<>();
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final ExitWatcher exits;
+
+    /**
+     * Creates the shim and recovers the containers recorded under {@code root}.
+     *
+     * @param root  persistent dir: container records
+     * @param state volatile dir: bundles, exit files, runc's state
+     */
+    public RuncShim(Path root, Path state, RuncShimSettings settings, Path runcPath, Path conmonPath,
+                    OciSpecBuilder specs, CgroupStats cgroups) {
+        this.state = state.toAbsolutePath();
+        this.settings = settings;
+        this.records = new RecordStore(root.resolve("containers"));
+        this.runc = new RuncCli(runcPath, this.state.resolve(RUNC_DIR), new ProcessRunner());
+        this.conmon = new Conmon(conmonPath, runcPath, settings, Duration.ofSeconds(60));
+        this.specs = specs;
+        this.cgroups = cgroups;
+        try {
+            Files.createDirectories(this.state.resolve(RUNC_DIR));
+            Files.createDirectories(this.state.resolve(ATTACH_DIR));
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.INTERNAL, "cannot create " + this.state + ": " + e, e);
+        }
+        this.exits = new ExitWatcher(this::settle);
+        recover();
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public ContainerStatus create(ContainerSpec spec) {
+        String id = spec.id();
+        if (id == null || !ID.matcher(id).matches() || id.equals(RUNC_DIR) || id.equals(ATTACH_DIR)) {
+            throw BerthException.invalidArgument("container id %s must be 1-128 of [A-Za-z0-9_.-], not %s or %s",
+                    id == null ? "null" : dev.berth.core.json.Json.quote(id), RUNC_DIR, ATTACH_DIR);
+        }
+        ContainerRecord rec;
+        ReentrantLock lock = lockOf(id);
+        lock.lock();
+        try {
+            if (known.containsKey(id) || records.get(id).isPresent()) {
+                throw new BerthException(ErrorKind.ALREADY_EXISTS, "container " + id + " already exists");
+            }
+            ContainerDirs d = dirs(id);
+            if (Files.exists(d.bundle())) {
+                removeRuntimeState(id); // left by a crash in the middle of an earlier create
+            }
+            try {
+                rec = launch(spec, d);
+            } catch (RuntimeException | IOException e) {
+                try {
+                    removeRuntimeState(id);
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                if (e instanceof BerthException be) {
+                    throw be;
+                }
+                if (e instanceof UnsupportedOperationException) {
+                    throw new BerthException(ErrorKind.UNIMPLEMENTED, "cannot create container " + id + ": "
+                            + e.getMessage(), e);
+                }
+                throw new BerthException(ErrorKind.INTERNAL, "cannot create container " + id + ": " + e, e);
+            }
+            records.put(rec);
+            known.put(id, rec);
+            exits.watch(id, d.exitDir());
+        } finally {
+            lock.unlock();
+        }
+        events.publish(new RuntimeEvent(id, RuntimeEvent.Type.CREATED, rec.createdAt()));
+        return status(id);
+    }
+
+    /** Mounts the rootfs, writes config.json and has conmon run runc create. */
+    private ContainerRecord launch(ContainerSpec spec, ContainerDirs d) throws IOException {
+        Instant created = Instant.now();
+        Files.createDirectories(d.rootfs());
+        Files.createDirectories(d.exitDir());
+        Files.createDirectories(d.persistDir());
+        Mounts.mount(spec.rootfs(), d.rootfs());
+        String config = specs.build(spec, d.rootfs(), this::pidOf);
+        Files.writeString(d.configJson(), config, StandardCharsets.UTF_8);
+        if (!spec.logPath().isEmpty()) {
+            Path parent = Path.of(spec.logPath()).toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        }
+        long pid = conmon.create(new Conmon.Request(d, spec.name(), spec.logPath(), spec.stdin(), spec.stdinOnce(),
+                spec.tty()));
+        long conmonPid = ProcFs.readPid(d.conmonPidFile()).orElse(0L);
+        return new ContainerRecord(spec.id(), spec.name(), created, null, spec.logPath(), spec.stdin(),
+                spec.stdinOnce(), spec.tty(), d.bundle().toString(), spec.pod().pidMode() == NamespaceMode.NODE, pid,
+                conmonPid, null, null, false);
+    }
+
+    @Override
+    public ContainerStatus start(String id) {
+        ReentrantLock lock = lockOf(id);
+        lock.lock();
+        Instant started;
+        try {
+            ContainerRecord r = require(id);
+            ContainerStatus st = compute(r);
+            if (st.state() != ContainerState.CREATED) {
+                throw BerthException.failedPrecondition("container %s is %s, not CREATED", id, st.state());
+            }
+            ProcessRunner.Result res = runc.start(id);
+            if (!res.ok()) {
+                String why = "runtime failed to start the container: " + res.message();
+                update(r.withMessage(why));
+                // Never leave it half-started: its init waits in the runtime until killed.
+                runc.kill(id, Signals.SIGKILL, r.hostPidNs());
+                awaitExit(r, KILL_WAIT);
+                throw new BerthException(ErrorKind.FAILED_PRECONDITION, "cannot start container " + id + ": "
+                        + res.message());
+            }
+            started = Instant.now();
+            update(r.withStarted(started));
+        } finally {
+            lock.unlock();
+        }
+        events.publish(new RuntimeEvent(id, RuntimeEvent.Type.STARTED, started));
+        return status(id);
+    }
+
+    @Override
+    public ContainerStatus stop(String id, String signal, Duration timeout) {
+        int sig = Signals.parse(signal);
+        ReentrantLock lock = lockOf(id);
+        lock.lock();
+        try {
+            ContainerRecord r = require(id);
+            if (compute(r).state() == ContainerState.EXITED) {
+                return compute(r);
+            }
+            runc.kill(id, sig, r.hostPidNs());
+            Duration wait = timeout == null || timeout.isNegative() ? Duration.ZERO : timeout;
+            if (sig == Signals.SIGKILL || !awaitExit(r, wait)) {
+                runc.kill(id, Signals.SIGKILL, r.hostPidNs());
+                if (!awaitExit(r, KILL_WAIT)) {
+                    throw new BerthException(ErrorKind.DEADLINE_EXCEEDED, "container " + id
+                            + " did not exit within " + KILL_WAIT.toSeconds() + " s of SIGKILL");
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        settle(id);
+        return status(id);
+    }
+
+    @Override
+    public void delete(String id) {
+        ReentrantLock lock = lockOf(id);
+        lock.lock();
+        boolean existed;
+        try {
+            existed = known.containsKey(id) || records.get(id).isPresent();
+            exits.unwatch(id);
+            removeRuntimeState(id);
+            records.remove(id);
+            known.remove(id);
+            exited.remove(id);
+        } finally {
+            lock.unlock();
+        }
+        if (existed) {
+            events.publish(new RuntimeEvent(id, RuntimeEvent.Type.DELETED, Instant.now()));
+        }
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    @Override
+    public ContainerStatus status(String id) {
+        return compute(require(id));
+    }
+
+    @Override
+    public List<ContainerStatus> list() {
+        List<ContainerRecord> all = new ArrayList<>(known.values());
+        all.sort(Comparator.comparing(ContainerRecord::createdAt).thenComparing(ContainerRecord::id));
+        List<ContainerStatus> out = new ArrayList<>(all.size());
+        for (ContainerRecord r : all) {
+            out.add(compute(r));
+        }
+        return out;
+    }
+
+    @Override
+    public ExecResult execSync(String id, List<String> command, Duration timeout, int maxOutputBytes) {
+        if (command == null || command.isEmpty()) {
+            throw BerthException.invalidArgument("exec command is empty");
+        }
+        ContainerRecord r = require(id);
+        requireState(r, ContainerState.RUNNING, "exec in");
+        int cap = maxOutputBytes > 0 ? Math.min(maxOutputBytes, settings.execMaxOutput()) : settings.execMaxOutput();
+        Path pidFile = dirs(id).bundle().resolve("exec-" + UUID.randomUUID() + ".pid");
+        return SyncExec.run(id, runc.execCommand(id, pidFile, command), pidFile,
+                timeout == null ? Duration.ZERO : timeout, cap);
+    }
+
+    @Override
+    public void update(String id, Resources resources) {
+        ReentrantLock lock = lockOf(id);
+        lock.lock();
+        try {
+            ContainerRecord r = require(id);
+            if (compute(r).state() == ContainerState.EXITED) {
+                throw BerthException.failedPrecondition("container %s has exited; its resources cannot change", id);
+            }
+            Path file = dirs(id).bundle().resolve("resources-update.json");
+            try {
+                Files.writeString(file, specs.resourcesJson(resources), StandardCharsets.UTF_8);
+                runc.update(id, file);
+            } catch (IOException e) {
+                throw new BerthException(ErrorKind.INTERNAL, "cannot write " + file + ": " + e, e);
+            } finally {
+                deleteQuietly(file);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void reopenLog(String id) {
+        ContainerRecord r = require(id);
+        requireState(r, ContainerState.RUNNING, "reopen the log of");
+        if (r.logPath() == null || r.logPath().isEmpty()) {
+            return;
+        }
+        writeControl(dirs(id).controlFifo(), "2 0 0\n", id);
+    }
+
+    @Override
+    public ContainerStats stats(String id) {
+        ContainerRecord r = require(id);
+        ContainerStatus st = compute(r);
+        CgroupStats.Usage u = CgroupStats.Usage.ZERO;
+        if (st.state() != ContainerState.EXITED && st.pid() > 0) {
+            u = cgroups.of(st.pid()).orElse(CgroupStats.Usage.ZERO);
+        }
+        return new ContainerStats(id, Instant.now(), u.cpuNanos(), u.memoryUsage(), u.workingSet(), u.rss(),
+                u.pageFaults(), u.majorPageFaults(), -1, -1);
+    }
+
+    @Override
+    public AutoCloseable subscribe(Consumer<RuntimeEvent> listener) {
+        return events.subscribe(listener);
+    }
+
+    /** Stops the shim's threads. Containers keep running under their conmon: they must outlive the daemon. */
+    @Override
+    public void close() {
+        exits.close();
+        events.close();
+    }
+
+    // ---------------------------------------------------------------- state derivation
+
+    /**
+     * The container's state from cheap reads: the exit file conmon writes, conmon's liveness, and the record. Exits
+     * are final and cached.
+     */
+    private ContainerStatus compute(ContainerRecord r) {
+        ContainerStatus done = exited.get(r.id());
+        if (done != null) {
+            return done;
+        }
+        ContainerDirs d = dirs(r.id());
+        Optional<ContainerStatus> ex = exitStatus(r, d);
+        if (ex.isPresent()) {
+            exited.put(r.id(), ex.get());
+            return ex.get();
+        }
+        if (r.lostAt() != null) {
+            return lost(r);
+        }
+        if (!ProcFs.alive(r.conmonPid(), r.id())) {
+            // conmon writes the exit file before it exits: look once more before calling it lost
+            ex = exitStatus(r, d);
+            if (ex.isPresent()) {
+                exited.put(r.id(), ex.get());
+                return ex.get();
+            }
+            ReentrantLock lock = lockOf(r.id());
+            if (lock.tryLock()) {
+                try {
+                    ContainerRecord cur = known.get(r.id());
+                    if (cur != null && cur.lostAt() == null) {
+                        LOG.warn("container {}: {}", r.id(), LOST_MESSAGE);
+                        r = update(cur.withLost(Instant.now(), LOST_MESSAGE));
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+            return lost(r.lostAt() == null ? r.withLost(Instant.now(), LOST_MESSAGE) : r);
+        }
+        ContainerState s = r.startedAt() == null ? ContainerState.CREATED : ContainerState.RUNNING;
+        return new ContainerStatus(r.id(), s, r.pid(), r.createdAt(), r.startedAt(), null, 0, "", message(r));
+    }
+
+    private Optional<ContainerStatus> exitStatus(ContainerRecord r, ContainerDirs d) {
+        Path f = d.exitFile();
+        String text;
+        Instant finished;
+        try {
+            text = Files.readString(f).strip();
+            finished = Files.getLastModifiedTime(f).toInstant();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        int code;
+        try {
+            code = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            return Optional.empty(); // being written
+        }
+        String reason = Files.exists(d.oomFile()) ? ContainerStatus.REASON_OOM_KILLED
+                : code == 0 ? ContainerStatus.REASON_COMPLETED : ContainerStatus.REASON_ERROR;
+        return Optional.of(new ContainerStatus(r.id(), ContainerState.EXITED, 0, r.createdAt(), r.startedAt(),
+                finished, code, reason, message(r)));
+    }
+
+    private static ContainerStatus lost(ContainerRecord r) {
+        return new ContainerStatus(r.id(), ContainerState.EXITED, 0, r.createdAt(), r.startedAt(), r.lostAt(),
+                LOST_EXIT_CODE, ContainerStatus.REASON_ERROR, r.message());
+    }
+
+    private static String message(ContainerRecord r) {
+        return r.message() == null ? "" : r.message();
+    }
+
+    /**
+     * Called by the exit watcher (and after stop): true once the container reached its final state; fires STOPPED
+     * once per container, remembered in the record across restarts.
+     */
+    private boolean settle(String id) {
+        ContainerRecord r = known.get(id);
+        if (r == null) {
+            return true;
+        }
+        ContainerStatus st = compute(r);
+        if (st.state() != ContainerState.EXITED) {
+            return false;
+        }
+        ReentrantLock lock = lockOf(id);
+        if (!lock.tryLock()) {
+            return false; // someone works on it (delete, stop): look again at the next sweep
+        }
+        try {
+            ContainerRecord cur = known.get(id);
+            if (cur == null || cur.exitReported()) {
+                return true;
+            }
+            update(cur.withExitReported());
+        } finally {
+            lock.unlock();
+        }
+        events.publish(new RuntimeEvent(id, RuntimeEvent.Type.STOPPED,
+                st.finishedAt() == null ? Instant.now() : st.finishedAt()));
+        return true;
+    }
+
+    /** Waits until the exit file appears or the monitor is gone. */
+    private boolean awaitExit(ContainerRecord r, Duration timeout) {
+        ContainerDirs d = dirs(r.id());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (Files.exists(d.exitFile()) || !ProcFs.alive(r.conmonPid(), r.id())) {
+                return true;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BerthException(ErrorKind.CANCELLED, "interrupted while waiting for " + r.id());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- recovery and cleanup
+
+    private void recover() {
+        List<ContainerRecord> all = records.loadAll();
+        for (ContainerRecord r : all) {
+            known.put(r.id(), r);
+        }
+        int running = 0;
+        for (ContainerRecord r : all) {
+            ContainerStatus st = compute(r);
+            if (st.state() == ContainerState.EXITED) {
+                settle(r.id()); // reports exits that happened while the daemon was down
+            } else {
+                running++;
+                exits.watch(r.id(), dirs(r.id()).exitDir());
+            }
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(state)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (!name.equals(RUNC_DIR) && !name.equals(ATTACH_DIR) && Files.isDirectory(p)
+                        && !known.containsKey(name)) {
+                    LOG.info("removing runtime state of unrecorded container {}", name);
+                    try {
+                        removeRuntimeState(name);
+                    } catch (RuntimeException e) {
+                        LOG.warn("cannot remove stray container state {}: {}", p, e.getMessage());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot list {}: {}", state, e.toString());
+        }
+        if (!all.isEmpty()) {
+            LOG.info("recovered {} containers ({} created or running)", all.size(), running);
+        }
+    }
+
+    /**
+     * Removes everything of a container but its record and log: runc's state (killing what still runs), the conmon,
+     * the rootfs mount, the bundle. Safe to repeat; each step tolerates what is already gone.
+     */
+    private void removeRuntimeState(String id) {
+        ContainerDirs d = dirs(id);
+        ProcessRunner.Result del = runc.deleteForce(id);
+        if (!del.ok() && !del.message().contains("does not exist") && !del.message().contains("not exist")) {
+            LOG.debug("runc delete {}: {}", id, del.message());
+        }
+        Optional<Long> conmonPid = ProcFs.readPid(d.conmonPidFile());
+        if (conmonPid.isPresent()) {
+            // conmon leaves by itself once the container is gone; give it a moment to write its files
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (ProcFs.alive(conmonPid.get(), id) && System.nanoTime() < until) {
+                sleep(20);
+            }
+            ProcFs.kill(conmonPid.get(), id);
+        }
+        RuntimeException failure = null;
+        if (Files.exists(d.bundle())) {
+            for (Path m : Mounts.mountPointsUnder(d.bundle())) {
+                try {
+                    Mounts.unmountAll(m);
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }
+        }
+        if (failure != null) {
+            throw new BerthException(ErrorKind.INTERNAL, "cannot unmount the root filesystem of container " + id
+                    + ": " + failure.getMessage(), failure);
+        }
+        try {
+            FileTrees.deleteRecursively(d.bundle());
+            Files.deleteIfExists(d.attachDir().resolve(id));
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.INTERNAL, "cannot remove " + d.bundle() + ": " + e, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** The host pid of a created or running container, for a spec joining its pid namespace; null otherwise. */
+    private Long pidOf(String otherId) {
+        ContainerRecord r = known.get(otherId);
+        if (r == null) {
+            return null;
+        }
+        ContainerStatus st = compute(r);
+        return st.state() == ContainerState.RUNNING || st.state() == ContainerState.CREATED ? st.pid() : null;
+    }
+
+    private ContainerRecord require(String id) {
+        ContainerRecord r = id == null ? null : known.get(id);
+        if (r == null) {
+            throw BerthException.notFound("container %s not found", id);
+        }
+        return r;
+    }
+
+    private void requireState(ContainerRecord r, ContainerState want, String what) {
+        ContainerState s = compute(r).state();
+        if (s != want) {
+            throw BerthException.failedPrecondition("cannot %s container %s: it is %s", what, r.id(), s);
+        }
+    }
+
+    private ContainerRecord update(ContainerRecord r) {
+        records.put(r);
+        known.put(r.id(), r);
+        return r;
+    }
+
+    private ReentrantLock lockOf(String id) {
+        return locks.computeIfAbsent(id, k -> new ReentrantLock());
+    }
+
+    private ContainerDirs dirs(String id) {
+        return new ContainerDirs(state, id);
+    }
+
+    /**
+     * Writes to conmon's control FIFO. Opening a FIFO for writing blocks while nobody reads it, and Java has no
+     * O_NONBLOCK open, so the write runs on a helper thread with a deadline (conmon was just checked alive).
+     */
+    private static void writeControl(Path fifo, String message, String id) {
+        CompletableFuture<Void> f = CompletableFuture.runAsync(() -> {
+            try (OutputStream out = new FileOutputStream(fifo.toFile())) {
+                out.write(message.getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, r -> {
+            Thread t = new Thread(r, "berth-conmon-ctl-" + id);
+            t.setDaemon(true);
+            t.start();
+        });
+        try {
+            f.get(5, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            // Unblock the stuck open by becoming the reader ourselves, then report.
+            try (var in = Files.newInputStream(fifo)) {
+                in.available();
+            } catch (IOException ignored) {
+                // the thread stays parked; it is a daemon thread
+            }
+            throw new BerthException(ErrorKind.UNAVAILABLE, "conmon of container " + id
+                    + " does not read its control pipe");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new BerthException(ErrorKind.INTERNAL, "cannot write to " + fifo + ": " + e.getCause(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(ErrorKind.CANCELLED, "interrupted");
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // a leftover file in the bundle goes with the bundle
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.berth.shim.runc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecordStoreTest {
+    @TempDir
+    Path dir;
+
+    private static ContainerRecord rec(String id, Instant created) {
+        return new ContainerRecord(id, "name-" + id, created, null, "/var/log/pods/x/" + id + ".log", true, false,
+                false, "/run/b/" + id, false, 42, 41, null, null, false);
+    }
+
+    @Test
+    void roundTripsAndReplacesAtomically() throws Exception {
+        RecordStore s = new RecordStore(dir);
+        Instant t = Instant.parse("2024-01-02T03:04:05.123456789Z");
+        ContainerRecord r = rec("a", t);
+        s.put(r);
+        assertThat(s.get("a")).contains(r);
+        ContainerRecord started = r.withStarted(t.plusSeconds(1)).withExitReported();
+        s.put(started);
+        assertThat(s.get("a")).contains(started);
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("a.json");
+        }
+        s.remove("a");
+        s.remove("a");
+        assertThat(s.get("a")).isEmpty();
+    }
+
+    @Test
+    void loadAllIsOldestFirstAndSkipsJunk() throws Exception {
+        RecordStore s = new RecordStore(dir);
+        Instant t = Instant.parse("2024-01-02T03:04:05Z");
+        s.put(rec("late", t.plusSeconds(10)));
+        s.put(rec("early", t));
+        Files.writeString(dir.resolve("broken.json"), "{not json");
+        Files.writeString(dir.resolve(".half.json.tmp"), "{");
+        Files.writeString(dir.resolve("renamed.json"), Files.readString(dir.resolve("early.json")));
+        assertThat(s.loadAll()).extracting(ContainerRecord::id).containsExactly("early", "late");
+    }
+}
