@@ -44,11 +44,11 @@ class CriBasicsIT {
         TestConfig c = s.config();
         Path noNetworks = Files.createDirectories(c.dir().resolve("empty-net.d"));
         Berthd d = s.start(c.append("[plugins.\"io.berth.sandbox.controller.v1.podsandbox\"]\ncni_conf_dir = \""
-                + noNetworks + "\"\n"));
+                + noNetworks + "\"\n[plugins.\"io.berth.runtime.v2.runc\"]\nruntime_path = \"/nonexistent/runc\"\n"));
         StatusResponse st = d.runtime().status(StatusRequest.newBuilder().setVerbose(true).build());
         Map<String, RuntimeCondition> byType = st.getStatus().getConditionsList().stream()
                 .collect(Collectors.toMap(RuntimeCondition::getType, x -> x));
-        // no runtime shim has landed in this build, so the runtime may not claim readiness
+        // the runtime shim cannot find its OCI runtime, so the runtime may not claim readiness
         assertThat(byType.get("RuntimeReady").getStatus()).isFalse();
         assertThat(byType.get("RuntimeReady").getReason()).isEqualTo("RuntimePluginNotReady");
         assertThat(byType.get("RuntimeReady").getMessage()).contains("io.berth.runtime.v2");

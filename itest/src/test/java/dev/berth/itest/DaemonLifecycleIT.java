@@ -7,6 +7,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -120,13 +121,16 @@ class DaemonLifecycleIT {
 
     @Test
     void berthctlVersionAndInfoTalkCri(Daemons.Session s) throws Exception {
-        Berthd d = s.start(s.config());
+        TestConfig c = s.config();
+        Path noNetworks = Files.createDirectories(c.dir().resolve("empty-net.d"));
+        Berthd d = s.start(c.append("[plugins.\"io.berth.sandbox.controller.v1.podsandbox\"]\ncni_conf_dir = \""
+                + noNetworks + "\"\n"));
         Berthctl.Result v = Berthctl.run("-r", "unix://" + d.socket(), "version");
         assertThat(v.exitCode()).as(v.output()).isZero();
         assertThat(v.output()).contains("RuntimeName:  berth", "RuntimeApiVersion:  v1");
         Berthctl.Result info = Berthctl.run("-r", "unix://" + d.socket(), "info");
-        assertThat(info.exitCode()).as("not ready: no runtime plugin yet").isEqualTo(1);
-        assertThat(info.output()).containsPattern("RuntimeReady +false +RuntimePluginNotReady");
+        assertThat(info.exitCode()).as("not ready: no network config").isEqualTo(1);
+        assertThat(info.output()).containsPattern("RuntimeReady +true").containsPattern("NetworkReady +false +NetworkPluginNotReady");
     }
 
     @Test

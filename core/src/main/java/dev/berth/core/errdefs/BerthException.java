@@ -27,6 +27,14 @@ public class BerthException extends RuntimeException {
         return new BerthException(ErrorKind.INVALID_ARGUMENT, String.format(fmt, args));
     }
 
+    public static BerthException alreadyExists(String fmt, Object... args) {
+        return new BerthException(ErrorKind.ALREADY_EXISTS, String.format(fmt, args));
+    }
+
+    public static BerthException resourceExhausted(String fmt, Object... args) {
+        return new BerthException(ErrorKind.RESOURCE_EXHAUSTED, String.format(fmt, args));
+    }
+
     public static BerthException failedPrecondition(String fmt, Object... args) {
         return new BerthException(ErrorKind.FAILED_PRECONDITION, String.format(fmt, args));
     }

@@ -294,7 +294,7 @@ public final class TestImages {
             TarWriter t = new TarWriter();
             t.dir("bin", 0755, 0, 0);
             t.file("bin/busybox", 0755, 0, 0, Files.readAllBytes(BUSYBOX));
-            for (String applet : List.of("sh", "ls", "echo", "cat", "sleep", "id")) {
+            for (String applet : List.of("sh", "ls", "echo", "cat", "sleep", "id", "head", "tr", "wc", "pwd")) {
                 t.symlink("bin/" + applet, "busybox");
             }
             t.dir("etc", 0755, 0, 0);

@@ -7,7 +7,9 @@ import dev.berth.core.content.ContentStore;
 import dev.berth.core.diff.Applier;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.sandbox.SandboxController;
+import dev.berth.core.runtime.RuntimeShim;
 import dev.berth.core.snapshot.Snapshotter;
+import dev.berth.cri.containers.Containers;
 import dev.berth.core.plugin.GrpcServiceProvider;
 import dev.berth.core.plugin.InitContext;
 import dev.berth.core.plugin.PluginProvider;
@@ -51,17 +53,32 @@ public final class CriPlugin implements PluginProvider {
         Images images = ctx.getAll(PluginTypes.CONTENT, ContentStore.class).values().stream().findFirst()
                 .map(content -> images(ctx, content))
                 .orElse(null);
-        CriService cri = new CriService(ctx.daemon(), ctx::plugins, images, sandboxes);
+        Containers containers;
+        try {
+            containers = new Containers(ctx.root().resolve("containers.db"), sandboxes, images, snapshotter(ctx),
+                    ctx.getAll(PluginTypes.RUNTIME, RuntimeShim.class));
+        } catch (RuntimeException e) {
+            if (images != null) {
+                images.close();
+            }
+            throw e;
+        }
+        CriService cri = new CriService(ctx.daemon(), ctx::plugins, images, sandboxes, containers);
         InstrumentedCriService rpc = new InstrumentedCriService(ctx.metrics());
         return new Served(List.of(new RuntimeServiceBinding(rpc, cri).bindService(),
-                new ImageServiceBinding(rpc, cri).bindService()), images);
+                new ImageServiceBinding(rpc, cri).bindService()), images, containers);
+    }
+
+    /** The snapshotter images are unpacked into (and containers' writable layers live in), or null. */
+    private static Snapshotter snapshotter(InitContext ctx) {
+        return ctx.getAll(PluginTypes.SNAPSHOTTER, Snapshotter.class).get(ctx.config().getString("snapshotter"));
     }
 
     private static Images images(InitContext ctx, ContentStore content) {
         Config c = ctx.config();
         Duration gcInterval = gcInterval(c);
         String snapshotterId = c.getString("snapshotter");
-        Snapshotter snapshots = ctx.getAll(PluginTypes.SNAPSHOTTER, Snapshotter.class).get(snapshotterId);
+        Snapshotter snapshots = snapshotter(ctx);
         Applier applier = ctx.getAll(PluginTypes.DIFF, Applier.class).values().stream().findFirst().orElse(null);
         if (snapshots == null || applier == null) {
             LOG.warn("images are pulled but not unpacked: {}", snapshots == null
@@ -95,9 +112,11 @@ public final class CriPlugin implements PluginProvider {
     }
 
     /** The services on the socket, and what to close at shutdown. */
-    private record Served(List<ServerServiceDefinition> services, Images images) implements GrpcServiceProvider, AutoCloseable {
+    private record Served(List<ServerServiceDefinition> services, Images images, Containers containers)
+            implements GrpcServiceProvider, AutoCloseable {
         @Override
         public void close() {
+            containers.close();
             if (images != null) {
                 images.close();
             }

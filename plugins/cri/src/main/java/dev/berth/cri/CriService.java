@@ -2,7 +2,9 @@ package dev.berth.cri;
 
 import dev.berth.api.cri.v1.*;
 import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.json.Json;
+import dev.berth.cri.containers.Containers;
 import dev.berth.core.plugin.DaemonInfo;
 import dev.berth.core.plugin.PluginInfo;
 import dev.berth.core.plugin.PluginTypes;
@@ -10,6 +12,8 @@ import dev.berth.cri.images.Images;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.status.RuntimeConditions;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -35,17 +39,21 @@ public final class CriService {
     private final RuntimeConditions conditions;
     private final Images images;
     private final PodSandboxes sandboxes;
+    private final Containers containers;
 
     /**
-     * @param images    the image service part, or null when no content store plugin is running
-     * @param sandboxes the pod sandbox part: runtime handlers and their sandbox controllers
+     * @param images     the image service part, or null when no content store plugin is running
+     * @param sandboxes  the pod sandbox part: runtime handlers and their sandbox controllers
+     * @param containers the container part: records, writable layers and runtime shims
      */
-    public CriService(DaemonInfo daemon, Supplier<List<PluginInfo>> plugins, Images images, PodSandboxes sandboxes) {
+    public CriService(DaemonInfo daemon, Supplier<List<PluginInfo>> plugins, Images images, PodSandboxes sandboxes,
+                      Containers containers) {
         this.daemon = daemon;
         this.plugins = plugins;
         this.conditions = new RuntimeConditions(plugins, sandboxes::networkReadiness);
         this.images = images;
         this.sandboxes = sandboxes;
+        this.containers = containers;
     }
 
     public VersionResponse version(VersionRequest request) {
@@ -83,13 +91,27 @@ public final class CriService {
     }
 
     public StopPodSandboxResponse stopPodSandbox(StopPodSandboxRequest r) {
+        sandboxId(r.getPodSandboxId()).ifPresent(containers::stopAll);
         sandboxes.stop(r.getPodSandboxId());
         return StopPodSandboxResponse.getDefaultInstance();
     }
 
     public RemovePodSandboxResponse removePodSandbox(RemovePodSandboxRequest r) {
+        sandboxId(r.getPodSandboxId()).ifPresent(containers::removeAll);
         sandboxes.remove(r.getPodSandboxId());
         return RemovePodSandboxResponse.getDefaultInstance();
+    }
+
+    /** The full id of the sandbox an id or prefix names, if it exists. */
+    private Optional<String> sandboxId(String idOrPrefix) {
+        try {
+            return Optional.of(sandboxes.sandbox(idOrPrefix).status().id());
+        } catch (BerthException e) {
+            if (e.kind() == ErrorKind.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     public PodSandboxStatusResponse podSandboxStatus(PodSandboxStatusRequest r) {
@@ -118,52 +140,58 @@ public final class CriService {
 
     // ---- containers ----
     public CreateContainerResponse createContainer(CreateContainerRequest r) {
-        throw pending("CreateContainer", CONTAINERS);
+        return containers.create(r);
     }
 
     public StartContainerResponse startContainer(StartContainerRequest r) {
-        throw pending("StartContainer", CONTAINERS);
+        containers.start(r.getContainerId());
+        return StartContainerResponse.getDefaultInstance();
     }
 
     public StopContainerResponse stopContainer(StopContainerRequest r) {
-        throw pending("StopContainer", CONTAINERS);
+        containers.stop(r.getContainerId(), r.getTimeout());
+        return StopContainerResponse.getDefaultInstance();
     }
 
     public RemoveContainerResponse removeContainer(RemoveContainerRequest r) {
-        throw pending("RemoveContainer", CONTAINERS);
+        containers.remove(r.getContainerId());
+        return RemoveContainerResponse.getDefaultInstance();
     }
 
     public ListContainersResponse listContainers(ListContainersRequest r) {
-        throw pending("ListContainers", CONTAINERS);
+        return containers.list(r.getFilter());
     }
 
     public ContainerStatusResponse containerStatus(ContainerStatusRequest r) {
-        throw pending("ContainerStatus", CONTAINERS);
+        return containers.status(r.getContainerId(), r.getVerbose());
     }
 
     public UpdateContainerResourcesResponse updateContainerResources(UpdateContainerResourcesRequest r) {
-        throw pending("UpdateContainerResources", CONTAINERS);
+        containers.update(r.getContainerId(), r.getLinux());
+        return UpdateContainerResourcesResponse.getDefaultInstance();
     }
 
     public ReopenContainerLogResponse reopenContainerLog(ReopenContainerLogRequest r) {
-        throw pending("ReopenContainerLog", CONTAINERS);
+        containers.reopenLog(r.getContainerId());
+        return ReopenContainerLogResponse.getDefaultInstance();
     }
 
     public ExecSyncResponse execSync(ExecSyncRequest r) {
-        throw pending("ExecSync", CONTAINERS);
+        return containers.execSync(r);
     }
 
     public ContainerStatsResponse containerStats(ContainerStatsRequest r) {
-        throw pending("ContainerStats", CONTAINERS);
+        return containers.stats(r.getContainerId());
     }
 
     public ListContainerStatsResponse listContainerStats(ListContainerStatsRequest r) {
-        throw pending("ListContainerStats", CONTAINERS);
+        return containers.listStats(r.getFilter());
     }
 
-    /** Server stream: sends each container event to {@code events} until the caller goes away. */
-    public void getContainerEvents(GetEventsRequest r, Consumer<ContainerEventResponse> events) {
-        throw pending("GetContainerEvents", CONTAINERS);
+    /** Server stream: sends each container event to {@code events} until {@code cancelled} says the caller went away. */
+    public void getContainerEvents(GetEventsRequest r, Consumer<ContainerEventResponse> events, BooleanSupplier cancelled)
+            throws InterruptedException {
+        containers.events(events, cancelled);
     }
 
     // ---- streaming ----

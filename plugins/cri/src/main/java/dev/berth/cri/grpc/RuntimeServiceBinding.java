@@ -3,6 +3,7 @@ package dev.berth.cri.grpc;
 import dev.berth.api.cri.v1.*;
 import dev.berth.cri.CriService;
 import dev.berth.cri.InstrumentedCriService;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -160,6 +161,7 @@ public final class RuntimeServiceBinding extends RuntimeServiceGrpc.RuntimeServi
 
     @Override
     public void getContainerEvents(GetEventsRequest request, StreamObserver<ContainerEventResponse> out) {
-        rpc.stream("GetContainerEvents", request, out, cri::getContainerEvents);
+        ServerCallStreamObserver<ContainerEventResponse> call = (ServerCallStreamObserver<ContainerEventResponse>) out;
+        rpc.stream("GetContainerEvents", request, out, (q, sink) -> cri.getContainerEvents(q, sink, call::isCancelled));
     }
 }

@@ -1,14 +1,10 @@
 package dev.berth.cri.images;
 
-import com.google.gson.Gson;
-import dev.berth.core.errdefs.BerthException;
-import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.cri.store.JsonRecords;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.h2.mvstore.MVMap;
-import org.h2.mvstore.MVStore;
 
 /**
  * The image records, by id, in one MVStore file under the CRI plugin's root. Each change is one commit followed
@@ -16,34 +12,22 @@ import org.h2.mvstore.MVStore;
  * to at most one image: giving it to one takes it from another.
  */
 final class ImageStore implements AutoCloseable {
-    private static final Gson GSON = new Gson();
-    private final MVStore store;
-    private final MVMap<String, String> images;
+    private final JsonRecords<ImageRecord> images;
 
     ImageStore(Path file) {
-        try {
-            this.store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
-        } catch (RuntimeException e) {
-            throw new BerthException(ErrorKind.INTERNAL, "cannot open image store " + file + ": " + e.getMessage(), e);
-        }
-        store.setRetentionTime(0);
-        this.images = store.openMap("images");
+        this.images = new JsonRecords<>(file, ImageRecord.class, "image");
     }
 
-    synchronized Optional<ImageRecord> get(String id) {
-        return Optional.ofNullable(images.get(id)).map(j -> GSON.fromJson(j, ImageRecord.class));
+    Optional<ImageRecord> get(String id) {
+        return images.get(id);
     }
 
-    synchronized List<ImageRecord> list() {
-        List<ImageRecord> out = new ArrayList<>();
-        for (String j : images.values()) {
-            out.add(GSON.fromJson(j, ImageRecord.class));
-        }
-        return out;
+    List<ImageRecord> list() {
+        return images.list();
     }
 
     /** The image one of whose tags or digests is {@code name}. */
-    synchronized Optional<ImageRecord> byName(String name) {
+    Optional<ImageRecord> byName(String name) {
         return list().stream().filter(r -> r.repoTags().contains(name) || r.repoDigests().contains(name)).findFirst();
     }
 
@@ -61,41 +45,29 @@ final class ImageStore implements AutoCloseable {
             List<String> tags = new ArrayList<>(other.repoTags());
             List<String> digests = new ArrayList<>(other.repoDigests());
             if (tags.removeAll(image.repoTags()) | digests.removeAll(image.repoDigests())) {
-                images.put(other.id(), GSON.toJson(other.withNames(tags, digests)));
+                images.stage(other.id(), other.withNames(tags, digests));
             }
         }
         ImageRecord merged = get(image.id())
                 .map(old -> new ImageRecord(image.id(), old.repoTags(), old.repoDigests(), image.target(),
                         image.manifest(), image.size(), image.user(), image.pulledAt(), image.snapshot()).plus(image.repoTags(), image.repoDigests()))
                 .orElse(image);
-        images.put(merged.id(), GSON.toJson(merged));
-        commit();
+        images.stage(merged.id(), merged);
+        images.commit();
         return merged;
     }
 
     /** Replaces the names of image {@code id}. */
     synchronized void rename(String id, List<String> tags, List<String> digests) {
-        get(id).ifPresent(r -> {
-            images.put(id, GSON.toJson(r.withNames(tags, digests)));
-            commit();
-        });
+        get(id).ifPresent(r -> images.put(id, r.withNames(tags, digests)));
     }
 
-    synchronized void remove(String id) {
-        if (images.remove(id) != null) {
-            commit();
-        }
-    }
-
-    private void commit() {
-        store.commit();
-        store.sync();
+    void remove(String id) {
+        images.remove(id);
     }
 
     @Override
-    public synchronized void close() {
-        if (!store.isClosed()) {
-            store.close();
-        }
+    public void close() {
+        images.close();
     }
 }

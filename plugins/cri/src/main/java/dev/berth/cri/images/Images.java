@@ -28,6 +28,7 @@ import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.json.Json;
 import dev.berth.cri.registry.Credentials;
+import dev.berth.cri.registry.ImageConfig;
 import dev.berth.cri.registry.ImagePuller;
 import dev.berth.cri.registry.ImageReference;
 import dev.berth.cri.registry.Platform;
@@ -222,7 +223,7 @@ public final class Images implements AutoCloseable {
     }
 
     /** By id (with or without {@code sha256:}), by tag, or by repo digest. */
-    Optional<ImageRecord> resolve(String name) {
+    public Optional<ImageRecord> resolve(String name) {
         if (name.startsWith("sha256:")) {
             return store.get(name);
         }
@@ -272,13 +273,21 @@ public final class Images implements AutoCloseable {
         return b.build();
     }
 
-    private String verboseInfo(ImageRecord i) {
-        String config;
+    /** The image's config (entrypoint, env, user, ...), read from the content store. */
+    public ImageConfig config(ImageRecord i) {
+        return ImageConfig.parse(configBytes(i));
+    }
+
+    private byte[] configBytes(ImageRecord i) {
         try (var reader = content.openReader(Digest.parse(i.id()))) {
-            config = new String(reader.readAll(), StandardCharsets.UTF_8);
+            return reader.readAll();
         } catch (IOException e) {
             throw new BerthException(ErrorKind.INTERNAL, "cannot read config of image " + i.id() + ": " + e.getMessage(), e);
         }
+    }
+
+    private String verboseInfo(ImageRecord i) {
+        String config = new String(configBytes(i), StandardCharsets.UTF_8);
         return "{\"id\":" + Json.quote(i.id()) + ",\"target\":" + Json.quote(i.target()) + ",\"manifest\":"
                 + Json.quote(i.manifest()) + ",\"imageSpec\":" + config + "}";
     }

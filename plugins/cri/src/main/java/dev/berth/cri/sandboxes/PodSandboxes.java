@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PodSandboxes {
     private static final Logger LOG = LoggerFactory.getLogger(PodSandboxes.class);
-    /** No containers run in a sandbox yet, so a stop has nothing to wait for. */
+    /** The pod's containers are stopped before the sandbox, so there is nothing left to wait for. */
     private static final Duration STOP_TIMEOUT = Duration.ZERO;
     private static final SecureRandom RNG = new SecureRandom();
 
@@ -161,6 +161,30 @@ public final class PodSandboxes {
         all().stream().filter(filter).sorted(Comparator.comparing(SandboxStatus::createdAt))
                 .map(SandboxStatusConversion::toPodSandbox).forEach(resp::addItems);
         return resp.build();
+    }
+
+    /**
+     * The sandbox with this id (or unique id prefix), as its controller sees it now, with the runtime handler it was
+     * created for.
+     *
+     * @throws BerthException NOT_FOUND naming the id
+     */
+    public Sandbox sandbox(String idOrPrefix) {
+        Found f = find(idOrPrefix).orElseThrow(() -> BerthException.notFound("sandbox %s not found", idOrPrefix));
+        SandboxStatus s = statusOrNull(f.controller(), f.id(), false);
+        if (s == null) {
+            throw BerthException.notFound("sandbox %s not found", idOrPrefix);
+        }
+        return new Sandbox(s, handlers.resolve(s.config().runtimeHandler()));
+    }
+
+    /** A sandbox and the runtime handler that runs it. */
+    public record Sandbox(SandboxStatus status, RuntimeHandler handler) {
+    }
+
+    /** Ids of every sandbox of every controller. */
+    public List<String> ids() {
+        return all().stream().map(SandboxStatus::id).toList();
     }
 
     /**

@@ -6,6 +6,7 @@ package dev.berth.cri.sandboxes;
  *
  * @param name      the handler's name, e.g. {@code runc}
  * @param sandboxer id of the {@code io.berth.sandbox.controller.v1} plugin that runs its pod sandboxes
+ * @param runtime   id of the {@code io.berth.runtime.v2} plugin that runs its containers
  */
-public record RuntimeHandler(String name, String sandboxer) {
+public record RuntimeHandler(String name, String sandboxer, String runtime) {
 }

@@ -13,14 +13,16 @@ import java.util.Map;
 
 /**
  * The configured runtime handlers and which one an empty {@code runtime_handler} means. {@code runc} always exists:
- * when the user does not list it, it is {@code {sandboxer = "podsandbox"}}, so a node without a {@code runtimes}
- * table runs pods. A handler entry without {@code sandboxer} also gets {@code podsandbox}.
+ * when the user does not list it, it is {@code {sandboxer = "podsandbox", runtime = "runc"}}, so a node without a {@code runtimes}
+ * table runs pods. A handler entry without {@code sandboxer} gets {@code podsandbox}, without {@code runtime} {@code runc}.
  */
 public final class RuntimeHandlers {
     /** The handler that exists even when unconfigured. */
     public static final String BUILT_IN = "runc";
     /** The sandbox controller plugin a handler uses unless it names another. */
     public static final String DEFAULT_SANDBOXER = "podsandbox";
+    /** The runtime shim plugin a handler uses unless it names another. */
+    public static final String DEFAULT_RUNTIME = "runc";
     /** The schema-only entry of reference.conf's {@code runtimes} table; never a real handler. */
     private static final String TEMPLATE = "<name>";
 
@@ -30,7 +32,7 @@ public final class RuntimeHandlers {
     /** @throws BerthException INVALID_ARGUMENT when the default names no configured handler */
     public RuntimeHandlers(Map<String, RuntimeHandler> handlers, String defaultName) {
         Map<String, RuntimeHandler> all = new LinkedHashMap<>();
-        all.put(BUILT_IN, new RuntimeHandler(BUILT_IN, DEFAULT_SANDBOXER));
+        all.put(BUILT_IN, new RuntimeHandler(BUILT_IN, DEFAULT_SANDBOXER, DEFAULT_RUNTIME));
         all.putAll(handlers);
         this.byName = Map.copyOf(all);
         this.defaultHandler = all.get(defaultName);
@@ -61,7 +63,11 @@ public final class RuntimeHandlers {
                     if (sandboxer.isBlank()) {
                         throw BerthException.invalidArgument("runtimes.\"%s\".sandboxer must not be empty", e.getKey());
                     }
-                    handlers.put(e.getKey(), new RuntimeHandler(e.getKey(), sandboxer));
+                    String runtime = c.hasPath("runtime") ? c.getString("runtime") : DEFAULT_RUNTIME;
+                    if (runtime.isBlank()) {
+                        throw BerthException.invalidArgument("runtimes.\"%s\".runtime must not be empty", e.getKey());
+                    }
+                    handlers.put(e.getKey(), new RuntimeHandler(e.getKey(), sandboxer, runtime));
                 }
             }
             String defaultName = cri.hasPath("default_runtime_name") ? cri.getString("default_runtime_name") : BUILT_IN;

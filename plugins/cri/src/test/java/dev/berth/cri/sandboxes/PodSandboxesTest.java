@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class PodSandboxesTest {
     final FakeSandboxController podsandbox = new FakeSandboxController();
     final AtomicInteger next = new AtomicInteger();
-    final RuntimeHandlers handlers = new RuntimeHandlers(Map.of("kata", new RuntimeHandler("kata", "vm")), "runc");
+    final RuntimeHandlers handlers = new RuntimeHandlers(Map.of("kata", new RuntimeHandler("kata", "vm", "runc")), "runc");
     final PodSandboxes sandboxes = new PodSandboxes(handlers, Map.of("podsandbox", podsandbox),
             () -> String.format("%02x", next.incrementAndGet()).repeat(32), Clock.fixed(Instant.ofEpochSecond(5), ZoneOffset.UTC));
 

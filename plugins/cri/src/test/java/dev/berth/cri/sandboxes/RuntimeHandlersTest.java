@@ -18,8 +18,8 @@ class RuntimeHandlersTest {
     @Test
     void withNothingConfiguredRuncIsTheDefaultAndUsesPodsandbox() {
         RuntimeHandlers h = from("runtimes {}");
-        assertThat(h.resolve("")).isEqualTo(new RuntimeHandler("runc", "podsandbox"));
-        assertThat(h.resolve("runc")).isEqualTo(new RuntimeHandler("runc", "podsandbox"));
+        assertThat(h.resolve("")).isEqualTo(new RuntimeHandler("runc", "podsandbox", "runc"));
+        assertThat(h.resolve("runc")).isEqualTo(new RuntimeHandler("runc", "podsandbox", "runc"));
         assertThat(h.names()).containsExactly("runc");
         assertThat(RuntimeHandlers.from(ConfigFactory.empty()).defaultHandler().name()).isEqualTo("runc");
     }
@@ -27,8 +27,8 @@ class RuntimeHandlersTest {
     @Test
     void configuredHandlersResolveAndTheTemplateIsNoHandler() {
         RuntimeHandlers h = from("runtimes { \"<name>\" { sandboxer = podsandbox }, kata { sandboxer = vm }, crun {} }");
-        assertThat(h.resolve("kata")).isEqualTo(new RuntimeHandler("kata", "vm"));
-        assertThat(h.resolve("crun")).isEqualTo(new RuntimeHandler("crun", "podsandbox"));
+        assertThat(h.resolve("kata")).isEqualTo(new RuntimeHandler("kata", "vm", "runc"));
+        assertThat(h.resolve("crun")).isEqualTo(new RuntimeHandler("crun", "podsandbox", "runc"));
         assertThat(h.names()).containsExactly("runc", "crun", "kata");
         assertThatThrownBy(() -> h.resolve("<name>")).hasMessageContaining("unknown runtime handler");
     }
@@ -36,7 +36,7 @@ class RuntimeHandlersTest {
     @Test
     void aUserRuncEntryReplacesTheBuiltIn() {
         RuntimeHandlers h = from("runtimes { runc { sandboxer = other } }");
-        assertThat(h.resolve("")).isEqualTo(new RuntimeHandler("runc", "other"));
+        assertThat(h.resolve("")).isEqualTo(new RuntimeHandler("runc", "other", "runc"));
     }
 
     @Test

@@ -1,0 +1,436 @@
+package dev.berth.itest;
+
+import static dev.berth.itest.PodSandboxIT.mountsUnder;
+import static dev.berth.itest.PodSandboxIT.processesMentioning;
+import static dev.berth.itest.PodSandboxIT.sh;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.gson.JsonParser;
+import dev.berth.api.cri.v1.Container;
+import dev.berth.api.cri.v1.ContainerConfig;
+import dev.berth.api.cri.v1.ContainerFilter;
+import dev.berth.api.cri.v1.ContainerMetadata;
+import dev.berth.api.cri.v1.ContainerState;
+import dev.berth.api.cri.v1.ContainerStateValue;
+import dev.berth.api.cri.v1.ContainerStats;
+import dev.berth.api.cri.v1.ContainerStatsRequest;
+import dev.berth.api.cri.v1.ContainerStatus;
+import dev.berth.api.cri.v1.ContainerStatusRequest;
+import dev.berth.api.cri.v1.CreateContainerRequest;
+import dev.berth.api.cri.v1.ExecSyncRequest;
+import dev.berth.api.cri.v1.ExecSyncResponse;
+import dev.berth.api.cri.v1.ImageSpec;
+import dev.berth.api.cri.v1.KeyValue;
+import dev.berth.api.cri.v1.LinuxContainerConfig;
+import dev.berth.api.cri.v1.LinuxContainerResources;
+import dev.berth.api.cri.v1.LinuxContainerSecurityContext;
+import dev.berth.api.cri.v1.LinuxPodSandboxConfig;
+import dev.berth.api.cri.v1.LinuxSandboxSecurityContext;
+import dev.berth.api.cri.v1.ListContainersRequest;
+import dev.berth.api.cri.v1.ListPodSandboxRequest;
+import dev.berth.api.cri.v1.Mount;
+import dev.berth.api.cri.v1.NamespaceMode;
+import dev.berth.api.cri.v1.NamespaceOption;
+import dev.berth.api.cri.v1.PodSandbox;
+import dev.berth.api.cri.v1.PodSandboxConfig;
+import dev.berth.api.cri.v1.PodSandboxMetadata;
+import dev.berth.api.cri.v1.PullImageRequest;
+import dev.berth.api.cri.v1.RemoveContainerRequest;
+import dev.berth.api.cri.v1.RemovePodSandboxRequest;
+import dev.berth.api.cri.v1.ReopenContainerLogRequest;
+import dev.berth.api.cri.v1.RunPodSandboxRequest;
+import dev.berth.api.cri.v1.StartContainerRequest;
+import dev.berth.api.cri.v1.StatusRequest;
+import dev.berth.api.cri.v1.StopContainerRequest;
+import dev.berth.api.cri.v1.StopPodSandboxRequest;
+import dev.berth.api.cri.v1.UpdateContainerResourcesRequest;
+import dev.berth.itest.registry.LocalRegistry;
+import dev.berth.itest.registry.Registries;
+import dev.berth.itest.registry.TestImages;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Containers through the CRI of a real berthd: real runc under conmon, overlay snapshots of an image pulled from a
+ * local registry, pods with host networking (the network path is PodSandboxIT's). Each pod gets its own cgroup parent,
+ * removed with everything else after each test, pass or fail.
+ */
+@ExtendWith({Daemons.class, Registries.Extension.class})
+class ContainersIT {
+    private final List<Berthd> daemons = new ArrayList<>();
+    private final String cgroupParent = "/berth-it-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    private Path dir;
+
+    @BeforeAll
+    static void requireRootRuncConmon() {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")) || Files.isExecutable(Path.of("/usr/bin/runc")), "needs runc");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/conmon")) || Files.isExecutable(Path.of("/usr/libexec/podman/conmon")),
+                "needs conmon");
+    }
+
+    // ------------------------------------------------------------------ tests
+
+    @Test
+    void containerLifecycleLogsExecStatsAndUpdate(Daemons.Session s, Registries r) throws Exception {
+        Berthd d = start(s, s.config());
+        String image = pushAndPull(d, r);
+        assertThat(d.runtime().status(StatusRequest.getDefaultInstance()).getStatus().getConditionsList())
+                .filteredOn(c -> c.getType().equals("RuntimeReady")).singleElement()
+                .satisfies(c -> assertThat(c.getStatus()).as(c.getMessage()).isTrue());
+        String pod = runPod(d, "web");
+
+        String id = create(d, pod, "app", image, List.of("sh", "-c",
+                "echo out; echo err >&2; printf partial; echo \"greeting=$GREETING pwd=$(pwd)\"; sleep 300"));
+        ContainerStatus created = status(d, id);
+        assertThat(created.getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
+        assertThat(created.getMetadata().getName()).isEqualTo("app");
+        assertThat(created.getCreatedAt()).isGreaterThan(0);
+        assertThat(created.getStartedAt()).isZero();
+        assertThat(created.getImage().getUserSpecifiedImage()).isEqualTo(image);
+        assertThat(created.getImageId()).startsWith("sha256:");
+        assertThat(created.getLogPath()).isEqualTo(dir.resolve("logs/web/app/0.log").toString());
+
+        d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+        ContainerStatus running = status(d, id);
+        assertThat(running.getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+        assertThat(running.getStartedAt()).isGreaterThanOrEqualTo(running.getCreatedAt());
+
+        Path log = Path.of(running.getLogPath());
+        String logText = awaitLog(log, t -> t.contains("pwd="));
+        assertThat(logText).containsPattern("(?m)^\\S+ stdout F out$").containsPattern("(?m)^\\S+ stderr F err$")
+                .contains("stdout P partial").contains("greeting=hello pwd=/home/app");
+
+        // exec runs as the image's user, in its env
+        ExecSyncResponse idOut = exec(d, id, 10, "id");
+        assertThat(idOut.getExitCode()).isZero();
+        assertThat(idOut.getStdout().toStringUtf8()).startsWith("uid=1000(app) gid=1000(app)");
+        ExecSyncResponse fail = exec(d, id, 10, "sh", "-c", "echo to-err >&2; exit 5");
+        assertThat(fail.getExitCode()).isEqualTo(5);
+        assertThat(fail.getStderr().toStringUtf8()).isEqualTo("to-err\n");
+        assertThatThrownBy(() -> exec(d, id, 1, "sleep", "30")).isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+
+        // stats and a live resource update, seen in the container's own cgroup
+        ContainerStats stats = d.runtime().containerStats(ContainerStatsRequest.newBuilder().setContainerId(id).build()).getStats();
+        assertThat(stats.getAttributes().getId()).isEqualTo(id);
+        assertThat(stats.getCpu().getUsageCoreNanoSeconds().getValue()).isPositive();
+        assertThat(stats.getMemory().getWorkingSetBytes().getValue()).isPositive();
+        assertThat(stats.getWritableLayer().hasUsedBytes()).isTrue();
+        d.runtime().updateContainerResources(UpdateContainerResourcesRequest.newBuilder().setContainerId(id)
+                .setLinux(LinuxContainerResources.newBuilder().setMemoryLimitInBytes(96L << 20)).build());
+        assertThat(cgroupFile(d, id, "memory", "memory.limit_in_bytes")).isEqualTo(Long.toString(96L << 20));
+
+        // log rotation: the kubelet renames the file, then asks for a new one
+        Path rotated = log.resolveSibling("0.log.1");
+        Files.move(log, rotated);
+        d.runtime().reopenContainerLog(ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
+        assertThat(log).exists();
+
+        // filters
+        String other = create(d, pod, "other", image, List.of("sleep", "300"));
+        assertThat(list(d, ContainerFilter.getDefaultInstance())).extracting(Container::getId).containsExactly(id, other);
+        assertThat(list(d, ContainerFilter.newBuilder().setId(id.substring(0, 12)).build())).extracting(Container::getId)
+                .containsExactly(id);
+        assertThat(list(d, ContainerFilter.newBuilder().setState(ContainerStateValue.newBuilder()
+                .setState(ContainerState.CONTAINER_CREATED)).build())).extracting(Container::getId).containsExactly(other);
+        assertThat(list(d, ContainerFilter.newBuilder().putLabelSelector("name", "other").build()))
+                .extracting(Container::getId).containsExactly(other);
+        assertThat(list(d, ContainerFilter.newBuilder().setPodSandboxId(pod).build())).hasSize(2);
+
+        // stop: sh as pid 1 ignores SIGTERM, so the timeout ends in SIGKILL
+        d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(1).build());
+        ContainerStatus stopped = status(d, id);
+        assertThat(stopped.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+        assertThat(stopped.getExitCode()).isEqualTo(137);
+        assertThat(stopped.getReason()).isEqualTo("Error");
+        assertThat(stopped.getFinishedAt()).isGreaterThanOrEqualTo(stopped.getStartedAt());
+        d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(1).build()); // idempotent
+
+        d.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+        d.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build()); // idempotent
+        assertThat(list(d, ContainerFilter.getDefaultInstance())).extracting(Container::getId).containsExactly(other);
+        assertThat(Files.readString(rotated)).contains("stdout F out"); // logs outlive the container
+
+        // removing the pod takes its remaining container with it
+        d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        assertThat(list(d, ContainerFilter.getDefaultInstance())).isEmpty();
+    }
+
+    @Test
+    void exitCodesAndReasons(Daemons.Session s, Registries r) throws Exception {
+        Berthd d = start(s, s.config());
+        String image = pushAndPull(d, r);
+        String pod = runPod(d, "jobs");
+        String ok = create(d, pod, "ok", image, List.of("sh", "-c", "exit 0"));
+        String three = create(d, pod, "three", image, List.of("sh", "-c", "exit 3"));
+        String oom = createWith(d, pod, "oom", image, List.of("sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo $x"),
+                c -> c.setLinux(c.getLinux().toBuilder().setResources(
+                        LinuxContainerResources.newBuilder().setMemoryLimitInBytes(24L << 20))));
+        for (String id : List.of(ok, three, oom)) {
+            d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+        }
+        assertThat(awaitExited(d, ok)).satisfies(st -> {
+            assertThat(st.getExitCode()).isZero();
+            assertThat(st.getReason()).isEqualTo("Completed");
+        });
+        assertThat(awaitExited(d, three)).satisfies(st -> {
+            assertThat(st.getExitCode()).isEqualTo(3);
+            assertThat(st.getReason()).isEqualTo("Error");
+        });
+        assertThat(awaitExited(d, oom)).satisfies(st -> {
+            assertThat(st.getExitCode()).isEqualTo(137);
+            assertThat(st.getReason()).isEqualTo("OOMKilled");
+        });
+    }
+
+    @Test
+    void badRequestsAreRefusedNamingWhatIsWrongAndLeaveNothing(Daemons.Session s, Registries r) throws Exception {
+        Berthd d = start(s, s.config());
+        String image = pushAndPull(d, r);
+        String pod = runPod(d, "bad");
+
+        expect(() -> create(d, "0123456789abcdef", "x", image, List.of("true")), Status.Code.NOT_FOUND, "sandbox 0123456789abcdef");
+        expect(() -> create(d, pod, "x", "127.0.0.1:1/absent:1", List.of("true")), Status.Code.NOT_FOUND,
+                "image \"127.0.0.1:1/absent:1\" not found");
+        expect(() -> create(d, pod, "", image, List.of("true")), Status.Code.INVALID_ARGUMENT, "config.metadata.name");
+        expect(() -> createWith(d, pod, "mnt", image, List.of("true"), c -> c.addMounts(Mount.newBuilder()
+                .setContainerPath("/data").setHostPath(dir.resolve("absent").toString()))), Status.Code.INVALID_ARGUMENT,
+                dir.resolve("absent") + " does not exist");
+        expect(() -> createWith(d, pod, "log", image, List.of("true"), c -> c.setLogPath("../../escape.log")),
+                Status.Code.INVALID_ARGUMENT, "log_path");
+
+        expect(() -> createWith(d, pod, "shared-pid", image, List.of("true"), c -> c.setLinux(LinuxContainerConfig.newBuilder()
+                .setSecurityContext(LinuxContainerSecurityContext.newBuilder().setNamespaceOptions(
+                        NamespaceOption.newBuilder().setPid(NamespaceMode.POD))))), Status.Code.INVALID_ARGUMENT,
+                "namespace_options.pid = POD");
+
+        String first = create(d, pod, "dup", image, List.of("sleep", "300"));
+        expect(() -> create(d, pod, "dup", image, List.of("sleep", "300")), Status.Code.ALREADY_EXISTS, first);
+
+        // a command the image does not have: runc's own words come back, and nothing stays behind
+        // (runc 1.1 finds out at create, others at start)
+        expect(() -> {
+            String missing = create(d, pod, "missing", image, List.of("/no/such/binary"));
+            try {
+                d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(missing).build());
+            } finally {
+                d.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(missing).build());
+            }
+        }, null, "/no/such/binary");
+        d.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(first).build());
+        assertThat(list(d, ContainerFilter.getDefaultInstance())).isEmpty();
+        assertThat(mountsUnder(dir.resolve("state/io.berth.runtime.v2.runc"))).isEmpty();
+        assertThat(processesMentioning("conmon")).filteredOn(p -> p.contains(dir.toString())).isEmpty();
+        expect(() -> d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(first).build()),
+                Status.Code.NOT_FOUND, first);
+    }
+
+    @Test
+    void containersOutliveADaemonKilledWithSigkill(Daemons.Session s, Registries r) throws Exception {
+        TestConfig c = s.config();
+        Berthd d = start(s, c);
+        String image = pushAndPull(d, r);
+        String pod = runPod(d, "survivor");
+        String ticker = create(d, pod, "ticker", image, List.of("sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done"));
+        String quitter = create(d, pod, "quitter", image, List.of("sh", "-c", "sleep 1; exit 7"));
+        d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(ticker).build());
+        d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(quitter).build());
+        Path log = Path.of(status(d, ticker).getLogPath());
+        awaitLog(log, t -> t.contains("tick 1"));
+
+        d.process().destroyForcibly().waitFor();
+        long linesWhileDown = Files.readAllLines(log).size();
+        Thread.sleep(1500); // the quitter exits while no daemon runs
+        assertThat(Files.readAllLines(log).size()).as("conmon keeps logging without berthd").isGreaterThan((int) linesWhileDown);
+
+        Berthd again = start(s, c);
+        assertThat(status(again, ticker).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+        ContainerStatus q = status(again, quitter);
+        assertThat(q.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+        assertThat(q.getExitCode()).isEqualTo(7);
+        assertThat(exec(again, ticker, 10, "echo", "still here").getStdout().toStringUtf8()).isEqualTo("still here\n");
+    }
+
+    // ------------------------------------------------------------------ cleanup
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (Berthd d : daemons) {
+            if (d.process().isAlive()) {
+                try {
+                    for (PodSandbox p : d.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+                        d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+                        d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+                    }
+                } catch (RuntimeException e) {
+                    System.err.println("cleanup through the CRI failed, cleaning up by hand: " + e);
+                }
+            }
+            d.close();
+        }
+        if (dir == null) {
+            return;
+        }
+        // By hand, whatever the CRI could not remove: runc containers, monitors, mounts, cgroups.
+        Path runcRoot = dir.resolve("state/io.berth.runtime.v2.runc/runc");
+        if (Files.isDirectory(runcRoot)) {
+            try (Stream<Path> ids = Files.list(runcRoot)) {
+                for (Path id : ids.toList()) {
+                    sh("runc", "--root", runcRoot.toString(), "delete", "--force", id.getFileName().toString());
+                }
+            }
+        }
+        for (String p : processesMentioning(dir.toString())) {
+            sh("kill", "-9", p.substring(0, p.indexOf(':')));
+        }
+        for (Path m : mountsUnder(dir)) {
+            sh("umount", "-l", m.toString());
+        }
+        List<Path> leftCgroups = new ArrayList<>();
+        try (Stream<Path> controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path ctl : controllers.toList()) {
+                Path cg = ctl.resolve(cgroupParent.substring(1));
+                if (Files.isDirectory(cg)) {
+                    leftCgroups.add(cg);
+                    try (Stream<Path> tree = Files.walk(cg)) {
+                        tree.filter(Files::isDirectory).sorted((a, b) -> b.getNameCount() - a.getNameCount())
+                                .forEach(p -> p.toFile().delete());
+                    }
+                }
+            }
+        }
+        assertThat(mountsUnder(dir)).as("mounts left under " + dir).isEmpty();
+        assertThat(processesMentioning(dir.toString())).as("processes left").isEmpty();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private Berthd start(Daemons.Session s, TestConfig c) throws Exception {
+        dir = c.dir();
+        Berthd d = s.start(c);
+        daemons.add(d);
+        return d;
+    }
+
+    private static String pushAndPull(Berthd d, Registries r) throws Exception {
+        LocalRegistry reg = r.start();
+        TestImages.Pushed pushed = reg.push(r.build(TestImages.busybox(), "1"), "busybox:1");
+        d.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(pushed.reference())).build());
+        return pushed.reference();
+    }
+
+    private String runPod(Berthd d, String name) {
+        PodSandboxConfig pod = PodSandboxConfig.newBuilder()
+                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("itest").setUid("uid-" + name))
+                .setLogDirectory(dir.resolve("logs").resolve(name).toString())
+                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent).setSecurityContext(
+                        LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                                NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE))))
+                .build();
+        return d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
+    }
+
+    private static String create(Berthd d, String pod, String name, String image, List<String> command) {
+        return createWith(d, pod, name, image, command, c -> c);
+    }
+
+    private static String createWith(Berthd d, String pod, String name, String image, List<String> command,
+                                     java.util.function.UnaryOperator<ContainerConfig.Builder> more) {
+        ContainerConfig.Builder c = ContainerConfig.newBuilder()
+                .setMetadata(ContainerMetadata.newBuilder().setName(name))
+                .setImage(ImageSpec.newBuilder().setImage(image))
+                .addAllCommand(command)
+                .addEnvs(KeyValue.newBuilder().setKey("BERTH_TEST").setValue(com.google.protobuf.ByteString.copyFromUtf8("1")))
+                .putLabels("name", name)
+                .setLogPath(name + "/0.log")
+                // as the kubelet sends it for a pod without shareProcessNamespace
+                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+                        .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)
+                                .setPid(NamespaceMode.CONTAINER))));
+        more.apply(c);
+        return d.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod).setConfig(c)
+                .setSandboxConfig(PodSandboxConfig.getDefaultInstance()).build()).getContainerId();
+    }
+
+    private static ContainerStatus status(Berthd d, String id) {
+        return d.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
+    }
+
+    private static List<Container> list(Berthd d, ContainerFilter f) {
+        return d.runtime().listContainers(ListContainersRequest.newBuilder().setFilter(f).build()).getContainersList();
+    }
+
+    private static ExecSyncResponse exec(Berthd d, String id, long timeout, String... cmd) {
+        return d.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of(cmd))
+                .setTimeout(timeout).build());
+    }
+
+    private static ContainerStatus awaitExited(Berthd d, String id) throws InterruptedException {
+        for (int i = 0; i < 200; i++) {
+            ContainerStatus st = status(d, id);
+            if (st.getState() == ContainerState.CONTAINER_EXITED) {
+                return st;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("container " + id + " did not exit within 10 s: " + status(d, id));
+    }
+
+    private static String awaitLog(Path log, Predicate<String> done) throws Exception {
+        String text = "";
+        for (int i = 0; i < 200; i++) {
+            text = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+            if (done.test(text)) {
+                return text;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("log " + log + " did not get there within 10 s:\n" + text);
+    }
+
+    /** A file of the container's cgroup in {@code controller}, found from its init process. */
+    private static String cgroupFile(Berthd d, String id, String controller, String file) throws IOException {
+        String info = d.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(true).build())
+                .getInfoMap().get("info");
+        long pid = JsonParser.parseString(info).getAsJsonObject().get("pid").getAsLong();
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+            String[] f = line.split(":", 3);
+            if (List.of(f[1].split(",")).contains(controller)) {
+                return Files.readString(Path.of("/sys/fs/cgroup", controller, f[2], file)).strip();
+            }
+        }
+        throw new AssertionError("no " + controller + " cgroup for pid " + pid);
+    }
+
+    private static void expect(ThrowingRunnable call, Status.Code code, String inMessage) {
+        assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            if (code != null) {
+                assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(code);
+            }
+            assertThat(e.getStatus().getDescription()).contains(inMessage);
+        });
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.berth.cri.containers;
+
+import dev.berth.api.cri.v1.Capability;
+import dev.berth.api.cri.v1.ContainerConfig;
+import dev.berth.api.cri.v1.HugepageLimit;
+import dev.berth.api.cri.v1.LinuxContainerResources;
+import dev.berth.api.cri.v1.LinuxContainerSecurityContext;
+import dev.berth.api.cri.v1.Mount;
+import dev.berth.api.cri.v1.NamespaceOption;
+import dev.berth.api.cri.v1.Signal;
+import dev.berth.api.cri.v1.SupplementalGroupsPolicy;
+import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.runtime.ContainerMount;
+import dev.berth.core.runtime.ContainerSpec;
+import dev.berth.core.runtime.DeviceMapping;
+import dev.berth.core.runtime.ImageProcess;
+import dev.berth.core.runtime.PodContext;
+import dev.berth.core.runtime.Resources;
+import dev.berth.core.runtime.SecurityOptions;
+import dev.berth.core.runtime.SecurityProfile;
+import dev.berth.core.sandbox.NamespaceMode;
+import dev.berth.core.sandbox.SandboxConfig;
+import dev.berth.core.sandbox.SandboxStatus;
+import dev.berth.cri.registry.ImageConfig;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * CRI {@code ContainerConfig} (plus its pod and image) → the runtime-neutral {@link ContainerSpec} a shim runs.
+ * Checks what only the CRI layer can check (the log path stays in the pod's log directory); the shim checks the rest.
+ */
+final class ContainerSpecConversion {
+    private ContainerSpecConversion() {
+    }
+
+    static ContainerSpec toSpec(String id, ContainerConfig c, SandboxStatus pod, ImageConfig image,
+                                List<dev.berth.core.mount.Mount> rootfs, String logPath) {
+        LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
+        return new ContainerSpec(id, c.getMetadata().getName(), podContext(pod, sc.getNamespaceOptions()), rootfs,
+                new ImageProcess(image.entrypoint(), image.cmd(), image.env(), image.user(), image.workingDir(),
+                        image.stopSignal()),
+                c.getCommandList(), c.getArgsList(),
+                c.getEnvsList().stream().map(kv -> kv.getKey() + "=" + kv.getValue().toStringUtf8()).toList(),
+                c.getWorkingDir(), c.getTty(), c.getStdin(), c.getStdinOnce(), logPath,
+                mounts(c.getMountsList()),
+                c.getDevicesList().stream()
+                        .map(d -> new DeviceMapping(d.getContainerPath(), d.getHostPath(), d.getPermissions())).toList(),
+                resources(c.getLinux().getResources()), security(sc), c.getLabelsMap(), c.getAnnotationsMap());
+    }
+
+    /**
+     * The log file: {@code log_path} inside the pod's {@code log_directory}; "" when either is unset (no log, as in
+     * containerd).
+     *
+     * @throws BerthException INVALID_ARGUMENT when log_path is absolute or climbs out of the directory
+     */
+    static String logPath(SandboxConfig pod, ContainerConfig c) {
+        if (pod.logDirectory().isEmpty() || c.getLogPath().isEmpty()) {
+            return "";
+        }
+        Path dir = Path.of(pod.logDirectory()).normalize();
+        Path rel = Path.of(c.getLogPath());
+        Path file = dir.resolve(rel).normalize();
+        if (rel.isAbsolute() || !file.startsWith(dir) || file.equals(dir)) {
+            throw BerthException.invalidArgument("config.log_path \"%s\" must be a file inside the pod's log_directory %s",
+                    c.getLogPath(), dir);
+        }
+        return file.toString();
+    }
+
+    /** The signal StopContainer sends first: the container's stop_signal, else the image's StopSignal. */
+    static String stopSignal(ContainerConfig c, ImageConfig image) {
+        Signal s = c.getStopSignal();
+        if (s != Signal.SIGNAL_RUNTIME_DEFAULT && s != Signal.UNRECOGNIZED) {
+            return s.name().substring("SIGNAL_".length());
+        }
+        return image.stopSignal();
+    }
+
+    private static PodContext podContext(SandboxStatus pod, NamespaceOption containerNs) {
+        SandboxConfig pc = pod.config();
+        Map<String, String> info = pod.info();
+        NamespaceMode pid = switch (containerNs.getPid()) {
+            case POD -> NamespaceMode.POD;
+            case NODE -> NamespaceMode.NODE;
+            case TARGET -> NamespaceMode.TARGET;
+            default -> NamespaceMode.CONTAINER;
+        };
+        return new PodContext(pod.id(), pod.netnsPath(), info.getOrDefault(SandboxStatus.INFO_IPC_NS, ""),
+                info.getOrDefault(SandboxStatus.INFO_UTS_NS, ""), "",
+                pc.namespaceOptions().hostNetwork(), pc.namespaceOptions().hostIpc(), pid, containerNs.getTargetId(),
+                pod.hostname(), info.getOrDefault(SandboxStatus.INFO_HOSTNAME_FILE, ""),
+                info.getOrDefault(SandboxStatus.INFO_HOSTS_FILE, ""), info.getOrDefault(SandboxStatus.INFO_RESOLV_CONF, ""),
+                info.getOrDefault(SandboxStatus.INFO_SHM, ""), pc.cgroupParent(), pc.sysctls());
+    }
+
+    private static List<ContainerMount> mounts(List<Mount> ms) {
+        return ms.stream().map(m -> {
+            if (m.hasImage() && !m.getImage().getImage().isEmpty()) {
+                throw BerthException.invalidArgument("mounts: image volume %s at %s is not supported",
+                        m.getImage().getImage(), m.getContainerPath());
+            }
+            ContainerMount.Propagation p = switch (m.getPropagation()) {
+                case PROPAGATION_HOST_TO_CONTAINER -> ContainerMount.Propagation.HOST_TO_CONTAINER;
+                case PROPAGATION_BIDIRECTIONAL -> ContainerMount.Propagation.BIDIRECTIONAL;
+                default -> ContainerMount.Propagation.PRIVATE;
+            };
+            return new ContainerMount(m.getContainerPath(), m.getHostPath(), m.getReadonly(), p);
+        }).toList();
+    }
+
+    static Resources resources(LinuxContainerResources r) {
+        Map<String, Long> huge = new LinkedHashMap<>();
+        for (HugepageLimit h : r.getHugepageLimitsList()) {
+            huge.put(h.getPageSize(), h.getLimit());
+        }
+        return new Resources(r.getCpuPeriod(), r.getCpuQuota(), r.getCpuShares(), r.getMemoryLimitInBytes(),
+                r.getOomScoreAdj(), r.getCpusetCpus(), r.getCpusetMems(), huge, r.getUnifiedMap(),
+                r.getMemorySwapLimitInBytes());
+    }
+
+    private static SecurityOptions security(LinuxContainerSecurityContext sc) {
+        Capability caps = sc.getCapabilities();
+        if (caps.getAddAmbientCapabilitiesCount() > 0) {
+            throw BerthException.invalidArgument("linux.security_context.capabilities.add_ambient_capabilities is not supported");
+        }
+        SecurityProfile seccomp = sc.hasSeccomp() ? profile(sc.getSeccomp())
+                : legacyProfile(sc.getSeccompProfilePath(), "linux.security_context.seccomp_profile_path");
+        SecurityProfile apparmor = sc.hasApparmor() ? profile(sc.getApparmor())
+                : legacyProfile(sc.getApparmorProfile(), "linux.security_context.apparmor_profile");
+        return new SecurityOptions(sc.getPrivileged(), sc.hasRunAsUser() ? sc.getRunAsUser().getValue() : null,
+                sc.getRunAsUsername(), sc.hasRunAsGroup() ? sc.getRunAsGroup().getValue() : null,
+                sc.getSupplementalGroupsList(),
+                sc.getSupplementalGroupsPolicy() == SupplementalGroupsPolicy.Strict
+                        ? SecurityOptions.GroupsPolicy.STRICT : SecurityOptions.GroupsPolicy.MERGE,
+                caps.getAddCapabilitiesList(), caps.getDropCapabilitiesList(), sc.getNoNewPrivs(),
+                sc.getReadonlyRootfs(), seccomp, apparmor, sc.getMaskedPathsList(), sc.getReadonlyPathsList());
+    }
+
+    private static SecurityProfile profile(dev.berth.api.cri.v1.SecurityProfile p) {
+        SecurityProfile.Kind kind = switch (p.getProfileType()) {
+            case RuntimeDefault -> SecurityProfile.Kind.RUNTIME_DEFAULT;
+            case Localhost -> SecurityProfile.Kind.LOCALHOST;
+            default -> SecurityProfile.Kind.UNCONFINED;
+        };
+        return new SecurityProfile(kind, p.getLocalhostRef());
+    }
+
+    /** The deprecated string form: "" or "unconfined", "runtime/default" or "docker/default", "localhost/<ref>". */
+    private static SecurityProfile legacyProfile(String s, String field) {
+        if (s.isEmpty() || s.equals("unconfined")) {
+            return SecurityProfile.unconfined();
+        }
+        if (s.equals("runtime/default") || s.equals("docker/default")) {
+            return new SecurityProfile(SecurityProfile.Kind.RUNTIME_DEFAULT, "");
+        }
+        if (s.startsWith("localhost/")) {
+            return new SecurityProfile(SecurityProfile.Kind.LOCALHOST, s.substring("localhost/".length()));
+        }
+        throw BerthException.invalidArgument("%s \"%s\": want unconfined, runtime/default or localhost/<profile>", field, s);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.berth.cri.containers;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.protobuf.TextFormat;
+import dev.berth.api.cri.v1.Container;
+import dev.berth.api.cri.v1.ContainerConfig;
+import dev.berth.api.cri.v1.ContainerMetadata;
+import dev.berth.api.cri.v1.ContainerResources;
+import dev.berth.api.cri.v1.ContainerState;
+import dev.berth.api.cri.v1.ContainerStatus;
+import dev.berth.api.cri.v1.ImageSpec;
+import dev.berth.api.cri.v1.Signal;
+import java.time.Instant;
+
+/** Record + shim status → the CRI's {@code Container} and {@code ContainerStatus}. */
+final class ContainerStatusConversion {
+    private ContainerStatusConversion() {
+    }
+
+    static ContainerState state(dev.berth.core.runtime.ContainerState s) {
+        return switch (s) {
+            case CREATED -> ContainerState.CONTAINER_CREATED;
+            case RUNNING -> ContainerState.CONTAINER_RUNNING;
+            case EXITED -> ContainerState.CONTAINER_EXITED;
+            case UNKNOWN -> ContainerState.CONTAINER_UNKNOWN;
+        };
+    }
+
+    static Container toContainer(ContainerRecord r, dev.berth.core.runtime.ContainerStatus s) {
+        ContainerConfig c = r.containerConfig();
+        return Container.newBuilder()
+                .setId(r.id())
+                .setPodSandboxId(r.sandboxId())
+                .setMetadata(metadata(c))
+                .setImage(image(r))
+                .setImageRef(r.imageName())
+                .setImageId(r.imageId())
+                .setState(state(s.state()))
+                .setCreatedAt(r.createdAt())
+                .putAllLabels(c.getLabelsMap())
+                .putAllAnnotations(c.getAnnotationsMap())
+                .build();
+    }
+
+    static ContainerStatus toStatus(ContainerRecord r, dev.berth.core.runtime.ContainerStatus s) {
+        ContainerConfig c = r.containerConfig();
+        ContainerStatus.Builder b = ContainerStatus.newBuilder()
+                .setId(r.id())
+                .setMetadata(metadata(c))
+                .setState(state(s.state()))
+                .setCreatedAt(r.createdAt())
+                .setStartedAt(nanos(s.startedAt()))
+                .setFinishedAt(nanos(s.finishedAt()))
+                .setExitCode(s.state() == dev.berth.core.runtime.ContainerState.EXITED ? s.exitCode() : 0)
+                .setImage(image(r))
+                .setImageRef(r.imageName())
+                .setImageId(r.imageId())
+                .setReason(s.reason())
+                .setMessage(s.message())
+                .putAllLabels(c.getLabelsMap())
+                .putAllAnnotations(c.getAnnotationsMap())
+                .addAllMounts(c.getMountsList())
+                .setLogPath(r.logPath())
+                .setResources(ContainerResources.newBuilder().setLinux(c.getLinux().getResources()));
+        if (!r.stopSignal().isEmpty()) {
+            try {
+                b.setStopSignal(Signal.valueOf("SIGNAL_" + (r.stopSignal().startsWith("SIG") ? "" : "SIG") + r.stopSignal()));
+            } catch (IllegalArgumentException numericOrUnknown) {
+                // The CRI's enum has names only; a numeric image StopSignal is still honoured by StopContainer.
+            }
+        }
+        return b.build();
+    }
+
+    /** The verbose {@code info["info"]} JSON: where the container's parts are, and the config it was made from. */
+    static String verboseInfo(ContainerRecord r, dev.berth.core.runtime.ContainerStatus s) {
+        JsonObject o = new JsonObject();
+        o.addProperty("sandboxID", r.sandboxId());
+        o.addProperty("pid", s.pid());
+        o.addProperty("runtime", r.runtime());
+        o.addProperty("snapshotKey", r.snapshotKey());
+        o.addProperty("imageRef", r.imageRef());
+        o.addProperty("config", TextFormat.printer().printToString(r.containerConfig()));
+        return new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create().toJson(o);
+    }
+
+    static ContainerMetadata metadata(ContainerConfig c) {
+        return c.getMetadata();
+    }
+
+    private static ImageSpec image(ContainerRecord r) {
+        return ImageSpec.newBuilder().setImage(r.imageId()).setUserSpecifiedImage(r.imageRef()).build();
+    }
+
+    static long nanos(Instant t) {
+        return t == null ? 0 : t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+}

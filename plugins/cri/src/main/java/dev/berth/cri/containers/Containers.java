@@ -1,0 +1,509 @@
+package dev.berth.cri.containers;
+
+import com.google.protobuf.ByteString;
+import dev.berth.api.cri.v1.ContainerEventResponse;
+import dev.berth.api.cri.v1.ContainerEventType;
+import dev.berth.api.cri.v1.ContainerStatsFilter;
+import dev.berth.api.cri.v1.ContainerStatsResponse;
+import dev.berth.api.cri.v1.ContainerStatusResponse;
+import dev.berth.api.cri.v1.CreateContainerRequest;
+import dev.berth.api.cri.v1.CreateContainerResponse;
+import dev.berth.api.cri.v1.ExecSyncRequest;
+import dev.berth.api.cri.v1.ExecSyncResponse;
+import dev.berth.api.cri.v1.ListContainerStatsResponse;
+import dev.berth.api.cri.v1.ListContainersResponse;
+import dev.berth.api.cri.v1.LinuxContainerResources;
+import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.mount.Mount;
+import dev.berth.core.runtime.ContainerSpec;
+import dev.berth.core.runtime.ContainerState;
+import dev.berth.core.runtime.ContainerStatus;
+import dev.berth.core.runtime.ExecResult;
+import dev.berth.core.runtime.RuntimeEvent;
+import dev.berth.core.runtime.RuntimeShim;
+import dev.berth.core.sandbox.SandboxState;
+import dev.berth.core.snapshot.Snapshotter;
+import dev.berth.cri.images.ImageRecord;
+import dev.berth.cri.images.Images;
+import dev.berth.cri.registry.ImageConfig;
+import dev.berth.cri.sandboxes.PodSandboxes;
+import dev.berth.cri.store.JsonRecords;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The container part of the CRI: records what the kubelet asked for, prepares the writable layer in the snapshotter,
+ * and drives the runtime shim of the pod's runtime handler through the SPI. It never touches runc, conmon or cgroups.
+ */
+public final class Containers implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Containers.class);
+    private static final SecureRandom RNG = new SecureRandom();
+    /** ExecSync output kept per stream: the kubelet reads it into memory. */
+    static final int EXEC_OUTPUT_CAP = 16 << 20;
+    /** How many events a slow GetContainerEvents client may fall behind before it is cut off. */
+    private static final int EVENT_BACKLOG = 4096;
+
+    private final JsonRecords<ContainerRecord> store;
+    private final PodSandboxes sandboxes;
+    private final Images images;
+    private final Snapshotter snapshots;
+    private final Map<String, RuntimeShim> shims;
+    private final Clock clock;
+    /** CreateContainer calls in flight by (sandbox, name, attempt): a kubelet retry joins the first call. */
+    private final Map<NameKey, CompletableFuture<String>> inFlight = new ConcurrentHashMap<>();
+    private final List<Consumer<RuntimeEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> subscriptions = new ArrayList<>();
+
+    /**
+     * @param images    resolves image names; null when no image service runs
+     * @param snapshots the snapshotter images are unpacked into; null when none runs
+     * @param shims     running runtime shim plugins by id
+     */
+    public Containers(Path storeFile, PodSandboxes sandboxes, Images images, Snapshotter snapshots,
+                      Map<String, RuntimeShim> shims) {
+        this.store = new JsonRecords<>(storeFile, ContainerRecord.class, "container");
+        this.sandboxes = sandboxes;
+        this.images = images;
+        this.snapshots = snapshots;
+        this.shims = new LinkedHashMap<>(shims);
+        this.clock = Clock.systemUTC();
+        for (RuntimeShim shim : this.shims.values()) {
+            subscriptions.add(shim.subscribe(e -> listeners.forEach(l -> l.accept(e))));
+        }
+        reconcile();
+    }
+
+    static String randomId() {
+        byte[] b = new byte[32];
+        RNG.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    /** After a crash between the steps of create or remove: what has no record goes. */
+    private void reconcile() {
+        Map<String, ContainerRecord> records = new LinkedHashMap<>();
+        store.list().forEach(r -> records.put(r.id(), r));
+        for (RuntimeShim shim : shims.values()) {
+            for (ContainerStatus s : shim.list()) {
+                if (!records.containsKey(s.id())) {
+                    LOG.warn("container {}: known to the runtime but not to CRI (a create or remove was cut short); deleting it", s.id());
+                    quietly(() -> shim.delete(s.id()));
+                }
+            }
+        }
+        if (snapshots != null) {
+            List<String> orphans = new ArrayList<>();
+            snapshots.walk(i -> i.kind() == dev.berth.core.snapshot.Kind.ACTIVE && i.name().matches("[0-9a-f]{64}")
+                    && !records.containsKey(i.name()), i -> orphans.add(i.name()));
+            for (String key : orphans) {
+                LOG.warn("container layer {}: no container record; removing it", key);
+                quietly(() -> snapshots.remove(key));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- create / start / stop / remove
+
+    public CreateContainerResponse create(CreateContainerRequest r) {
+        String sandboxId = required(r.getPodSandboxId(), "pod_sandbox_id");
+        String name = required(r.getConfig().getMetadata().getName(), "config.metadata.name");
+        required(r.getConfig().getImage().getImage(), "config.image.image");
+        PodSandboxes.Sandbox sandbox = sandboxes.sandbox(sandboxId);
+        if (sandbox.status().state() != SandboxState.READY) {
+            throw BerthException.failedPrecondition("sandbox %s is %s, not ready: containers cannot be created in it",
+                    sandbox.status().id(), sandbox.status().state().name().toLowerCase());
+        }
+        NameKey key = new NameKey(sandbox.status().id(), name, r.getConfig().getMetadata().getAttempt());
+        CompletableFuture<String> mine = new CompletableFuture<>();
+        CompletableFuture<String> running = inFlight.putIfAbsent(key, mine);
+        if (running != null) {
+            LOG.info("CreateContainer for {} is already in flight; waiting for its result", key);
+            return CreateContainerResponse.newBuilder().setContainerId(join(running)).build();
+        }
+        try {
+            String id = create(key, sandbox, r);
+            mine.complete(id);
+            return CreateContainerResponse.newBuilder().setContainerId(id).build();
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(key, mine);
+        }
+    }
+
+    private String create(NameKey key, PodSandboxes.Sandbox sandbox, CreateContainerRequest r) {
+        store.list().stream().filter(c -> key.matches(c)).findFirst().ifPresent(c -> {
+            throw BerthException.alreadyExists("container name \"%s\" (attempt %d) is already used in sandbox %s by container %s",
+                    key.name(), key.attempt(), key.sandboxId(), c.id());
+        });
+        String runtime = sandbox.handler().runtime();
+        RuntimeShim shim = shim(runtime);
+        if (images == null || snapshots == null) {
+            throw BerthException.failedPrecondition("containers need an image service and a snapshotter; see berthctl plugins ls");
+        }
+        String ref = r.getConfig().getImage().getImage();
+        ImageRecord image = images.resolve(ref)
+                .orElseThrow(() -> BerthException.notFound("image \"%s\" not found: pull it first (config.image.image)", ref));
+        if (image.snapshot().isEmpty()) {
+            throw BerthException.failedPrecondition("image \"%s\" (%s) was pulled but not unpacked; pull it again with a snapshotter running",
+                    ref, image.id());
+        }
+        ImageConfig imageConfig = images.config(image);
+        String logPath = ContainerSpecConversion.logPath(sandbox.status().config(), r.getConfig());
+        String id = randomId();
+        ContainerRecord record = ContainerRecord.of(id, key.sandboxId(), runtime, image.id(), imageName(image), id,
+                logPath, ContainerStatusConversion.nanos(clock.instant()),
+                ContainerSpecConversion.stopSignal(r.getConfig(), imageConfig), r.getConfig());
+        store.put(id, record);
+        boolean layer = false;
+        try {
+            List<Mount> rootfs = snapshots.prepare(id, image.snapshot(), Map.of());
+            layer = true;
+            ContainerSpec spec = ContainerSpecConversion.toSpec(id, r.getConfig(), sandbox.status(), imageConfig, rootfs, logPath);
+            shim.create(spec);
+        } catch (RuntimeException e) {
+            if (layer) {
+                quietly(() -> snapshots.remove(id));
+            }
+            store.remove(id);
+            throw e;
+        }
+        LOG.info("container {} ({}) created in sandbox {} from {}", id, key.name(), key.sandboxId(), ref);
+        return id;
+    }
+
+    public void start(String idOrPrefix) {
+        ContainerRecord r = record(idOrPrefix);
+        shim(r.runtime()).start(r.id());
+    }
+
+    /** Stops the container: its stop signal, then SIGKILL after {@code timeoutSeconds}; stopping a stopped one succeeds. */
+    public void stop(String idOrPrefix, long timeoutSeconds) {
+        ContainerRecord r = record(idOrPrefix);
+        stop(r, Duration.ofSeconds(Math.max(0, timeoutSeconds)));
+    }
+
+    private void stop(ContainerRecord r, Duration timeout) {
+        shim(r.runtime()).stop(r.id(), r.stopSignal(), timeout);
+    }
+
+    /** Force-stops and removes the container and its writable layer; removing an absent container succeeds. */
+    public void remove(String idOrPrefix) {
+        Optional<ContainerRecord> found = find(idOrPrefix);
+        if (found.isEmpty()) {
+            LOG.debug("RemoveContainer {}: no such container", idOrPrefix);
+            return;
+        }
+        remove(found.get());
+    }
+
+    private void remove(ContainerRecord r) {
+        RuntimeShim shim = shims.get(r.runtime());
+        if (shim != null) {
+            shim.delete(r.id());
+        } else {
+            LOG.warn("container {}: runtime {} is not running; removing the record only", r.id(), r.runtime());
+        }
+        if (snapshots != null) {
+            try {
+                snapshots.remove(r.snapshotKey());
+            } catch (BerthException e) {
+                if (e.kind() != ErrorKind.NOT_FOUND) {
+                    throw e;
+                }
+            }
+        }
+        store.remove(r.id());
+    }
+
+    /** StopPodSandbox: every container of the pod is killed now (the kubelet stopped them gracefully before). */
+    public void stopAll(String sandboxId) {
+        for (ContainerRecord r : ofSandbox(sandboxId)) {
+            RuntimeShim shim = shims.get(r.runtime());
+            if (shim != null) {
+                stop(r, Duration.ZERO);
+            }
+        }
+    }
+
+    /** RemovePodSandbox: every container of the pod goes. */
+    public void removeAll(String sandboxId) {
+        for (ContainerRecord r : ofSandbox(sandboxId)) {
+            remove(r);
+        }
+    }
+
+    private List<ContainerRecord> ofSandbox(String sandboxId) {
+        return store.list().stream().filter(r -> r.sandboxId().equals(sandboxId)).toList();
+    }
+
+    // ---------------------------------------------------------------- status / list
+
+    public ContainerStatusResponse status(String idOrPrefix, boolean verbose) {
+        ContainerRecord r = record(idOrPrefix);
+        ContainerStatus s = shimStatus(r);
+        ContainerStatusResponse.Builder b = ContainerStatusResponse.newBuilder()
+                .setStatus(ContainerStatusConversion.toStatus(r, s));
+        if (verbose) {
+            b.putInfo("info", ContainerStatusConversion.verboseInfo(r, s));
+        }
+        return b.build();
+    }
+
+    public ListContainersResponse list(dev.berth.api.cri.v1.ContainerFilter filter) {
+        ListContainersResponse.Builder b = ListContainersResponse.newBuilder();
+        views(ContainerFilter.of(filter)).forEach(v -> b.addContainers(ContainerStatusConversion.toContainer(v.record(), v.status())));
+        return b.build();
+    }
+
+    private List<ContainerView> views(Predicate<ContainerView> filter) {
+        List<ContainerView> out = new ArrayList<>();
+        for (ContainerRecord r : store.list()) {
+            ContainerView v = new ContainerView(r, shimStatus(r));
+            if (filter.test(v)) {
+                out.add(v);
+            }
+        }
+        out.sort(Comparator.comparingLong(v -> v.record().createdAt()));
+        return out;
+    }
+
+    /** The shim's status; a container its shim lost (or whose shim is not running) is UNKNOWN, not an error. */
+    private ContainerStatus shimStatus(ContainerRecord r) {
+        RuntimeShim shim = shims.get(r.runtime());
+        String why = "runtime " + r.runtime() + " is not running";
+        if (shim != null) {
+            try {
+                return shim.status(r.id());
+            } catch (BerthException e) {
+                if (e.kind() != ErrorKind.NOT_FOUND) {
+                    throw e;
+                }
+                why = "the runtime has no such container";
+            }
+        }
+        return new ContainerStatus(r.id(), ContainerState.UNKNOWN, 0, null, null, null, 0, "", why);
+    }
+
+    // ---------------------------------------------------------------- update / logs / exec
+
+    public void update(String idOrPrefix, LinuxContainerResources resources) {
+        ContainerRecord r = record(idOrPrefix);
+        shim(r.runtime()).update(r.id(), ContainerSpecConversion.resources(resources));
+    }
+
+    public void reopenLog(String idOrPrefix) {
+        ContainerRecord r = record(idOrPrefix);
+        shim(r.runtime()).reopenLog(r.id());
+    }
+
+    public ExecSyncResponse execSync(ExecSyncRequest q) {
+        if (q.getCmdCount() == 0) {
+            throw BerthException.invalidArgument("cmd is required");
+        }
+        if (q.getTimeout() < 0) {
+            throw BerthException.invalidArgument("timeout must not be negative, got %d", q.getTimeout());
+        }
+        ContainerRecord r = record(q.getContainerId());
+        ExecResult x = shim(r.runtime()).execSync(r.id(), q.getCmdList(), Duration.ofSeconds(q.getTimeout()), EXEC_OUTPUT_CAP);
+        return ExecSyncResponse.newBuilder().setStdout(ByteString.copyFrom(x.stdout()))
+                .setStderr(ByteString.copyFrom(x.stderr())).setExitCode(x.exitCode()).build();
+    }
+
+    // ---------------------------------------------------------------- stats
+
+    public ContainerStatsResponse stats(String idOrPrefix) {
+        ContainerRecord r = record(idOrPrefix);
+        return ContainerStatsResponse.newBuilder().setStats(stats(r)).build();
+    }
+
+    public ListContainerStatsResponse listStats(ContainerStatsFilter filter) {
+        ListContainerStatsResponse.Builder b = ListContainerStatsResponse.newBuilder();
+        for (ContainerView v : views(ContainerFilter.of(filter))) {
+            if (v.status().state() == ContainerState.RUNNING) {
+                b.addStats(stats(v.record()));
+            }
+        }
+        return b.build();
+    }
+
+    private dev.berth.api.cri.v1.ContainerStats stats(ContainerRecord r) {
+        dev.berth.core.runtime.ContainerStats s = shim(r.runtime()).stats(r.id());
+        dev.berth.core.snapshot.Usage layer = null;
+        if (snapshots != null) {
+            try {
+                layer = snapshots.usage(r.snapshotKey());
+            } catch (BerthException e) {
+                if (e.kind() != ErrorKind.NOT_FOUND) {
+                    throw e;
+                }
+            }
+        }
+        return ContainerStatsConversion.toCri(r, s, layer, snapshots == null ? "" : snapshots.activeDir(r.snapshotKey()).toString());
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /**
+     * GetContainerEvents: sends every container event from now on to {@code sink} until {@code cancelled} says the
+     * caller went away or the caller falls {@value #EVENT_BACKLOG} events behind.
+     */
+    public void events(Consumer<ContainerEventResponse> sink, BooleanSupplier cancelled) throws InterruptedException {
+        BlockingQueue<RuntimeEvent> queue = new LinkedBlockingQueue<>(EVENT_BACKLOG);
+        boolean[] overflow = {false};
+        Consumer<RuntimeEvent> listener = e -> {
+            if (!queue.offer(e)) {
+                overflow[0] = true;
+            }
+        };
+        listeners.add(listener);
+        try {
+            while (!cancelled.getAsBoolean()) {
+                if (overflow[0]) {
+                    throw BerthException.resourceExhausted("the event stream fell more than %d events behind", EVENT_BACKLOG);
+                }
+                RuntimeEvent e = queue.poll(500, TimeUnit.MILLISECONDS);
+                if (e != null) {
+                    event(e).ifPresent(sink);
+                }
+            }
+        } finally {
+            listeners.remove(listener);
+        }
+    }
+
+    private Optional<ContainerEventResponse> event(RuntimeEvent e) {
+        ContainerEventType type = switch (e.type()) {
+            case CREATED -> ContainerEventType.CONTAINER_CREATED_EVENT;
+            case STARTED -> ContainerEventType.CONTAINER_STARTED_EVENT;
+            case STOPPED -> ContainerEventType.CONTAINER_STOPPED_EVENT;
+            case DELETED -> ContainerEventType.CONTAINER_DELETED_EVENT;
+        };
+        ContainerEventResponse.Builder b = ContainerEventResponse.newBuilder().setContainerId(e.containerId())
+                .setContainerEventType(type).setCreatedAt(ContainerStatusConversion.nanos(e.at()));
+        Optional<ContainerRecord> r = store.get(e.containerId());
+        if (r.isPresent() && e.type() != RuntimeEvent.Type.DELETED) {
+            b.addContainersStatuses(ContainerStatusConversion.toStatus(r.get(), shimStatus(r.get())));
+            try {
+                b.setPodSandboxStatus(sandboxes.status(dev.berth.api.cri.v1.PodSandboxStatusRequest.newBuilder()
+                        .setPodSandboxId(r.get().sandboxId()).build()).getStatus());
+            } catch (BerthException gone) {
+                // the pod went first; the event still tells about the container
+            }
+        }
+        return Optional.of(b.build());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private RuntimeShim shim(String runtime) {
+        RuntimeShim s = shims.get(runtime);
+        if (s == null) {
+            throw BerthException.failedPrecondition("runtime \"%s\" (an io.berth.runtime.v2 plugin) is not running%s", runtime,
+                    shims.isEmpty() ? "" : " (running: " + String.join(", ", shims.keySet()) + ")");
+        }
+        return s;
+    }
+
+    private ContainerRecord record(String idOrPrefix) {
+        return find(idOrPrefix).orElseThrow(() -> BerthException.notFound("container %s not found", idOrPrefix));
+    }
+
+    /** The container with this id, or the only one whose id starts with it (crictl's short ids). */
+    private Optional<ContainerRecord> find(String idOrPrefix) {
+        if (idOrPrefix.isEmpty()) {
+            throw BerthException.invalidArgument("container_id is required");
+        }
+        Optional<ContainerRecord> exact = store.get(idOrPrefix);
+        if (exact.isPresent()) {
+            return exact;
+        }
+        List<ContainerRecord> byPrefix = store.list().stream().filter(r -> r.id().startsWith(idOrPrefix)).toList();
+        if (byPrefix.size() > 1) {
+            throw BerthException.invalidArgument("container_id %s is ambiguous: it starts %d container ids", idOrPrefix,
+                    byPrefix.size());
+        }
+        return byPrefix.stream().findFirst();
+    }
+
+    private static String imageName(ImageRecord i) {
+        return !i.repoDigests().isEmpty() ? i.repoDigests().get(0) : i.id();
+    }
+
+    private static String required(String v, String field) {
+        if (v.isEmpty()) {
+            throw BerthException.invalidArgument("%s is required", field);
+        }
+        return v;
+    }
+
+    private static String join(CompletableFuture<String> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+    }
+
+    private static void quietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warn("cleanup failed: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable s : subscriptions) {
+            try {
+                s.close();
+            } catch (Exception e) {
+                LOG.debug("closing a shim subscription: {}", e.getMessage());
+            }
+        }
+        store.close();
+    }
+
+    /** A container's name in its pod: the CRI allows one live container per (sandbox, name, attempt). */
+    private record NameKey(String sandboxId, String name, int attempt) {
+        boolean matches(ContainerRecord r) {
+            if (!r.sandboxId().equals(sandboxId)) {
+                return false;
+            }
+            var m = r.containerConfig().getMetadata();
+            return m.getName().equals(name) && m.getAttempt() == attempt;
+        }
+
+        @Override
+        public String toString() {
+            return name + " (attempt " + attempt + ") in sandbox " + sandboxId;
+        }
+    }
+}
