@@ -36,6 +36,9 @@ import dev.berth.api.cri.v1.NamespaceOption;
 import dev.berth.api.cri.v1.PodSandbox;
 import dev.berth.api.cri.v1.PodSandboxConfig;
 import dev.berth.api.cri.v1.PodSandboxMetadata;
+import dev.berth.api.cri.v1.PodSandboxStats;
+import dev.berth.api.cri.v1.PodSandboxStatsRequest;
+import dev.berth.api.cri.v1.ListPodSandboxStatsRequest;
 import dev.berth.api.cri.v1.PullImageRequest;
 import dev.berth.api.cri.v1.RemoveContainerRequest;
 import dev.berth.api.cri.v1.RemovePodSandboxRequest;
@@ -97,7 +100,7 @@ class ContainersIT {
         String pod = runPod(d, "web");
 
         String id = create(d, pod, "app", image, List.of("sh", "-c",
-                "echo out; echo err >&2; printf partial; echo \"greeting=$GREETING pwd=$(pwd)\"; sleep 300"));
+                "echo out; echo err >&2; printf partial; sleep 0.5; echo \" greeting=$GREETING pwd=$(pwd)\"; sleep 300"));
         ContainerStatus created = status(d, id);
         assertThat(created.getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
         assertThat(created.getMetadata().getName()).isEqualTo("app");
@@ -133,6 +136,13 @@ class ContainersIT {
         assertThat(stats.getCpu().getUsageCoreNanoSeconds().getValue()).isPositive();
         assertThat(stats.getMemory().getWorkingSetBytes().getValue()).isPositive();
         assertThat(stats.getWritableLayer().hasUsedBytes()).isTrue();
+        PodSandboxStats podStats = d.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId(pod).build())
+                .getStats();
+        assertThat(podStats.getAttributes().getMetadata().getName()).isEqualTo("web");
+        assertThat(podStats.getLinux().getContainersList()).extracting(c -> c.getAttributes().getId()).containsExactly(id);
+        assertThat(podStats.getLinux().getMemory().getWorkingSetBytes().getValue()).isPositive();
+        assertThat(d.runtime().listPodSandboxStats(ListPodSandboxStatsRequest.getDefaultInstance()).getStatsList())
+                .extracting(p -> p.getAttributes().getId()).containsExactly(pod);
         d.runtime().updateContainerResources(UpdateContainerResourcesRequest.newBuilder().setContainerId(id)
                 .setLinux(LinuxContainerResources.newBuilder().setMemoryLimitInBytes(96L << 20)).build());
         assertThat(cgroupFile(d, id, "memory", "memory.limit_in_bytes")).isEqualTo(Long.toString(96L << 20));

@@ -29,7 +29,6 @@ public final class CriService {
     static final String RUNTIME_NAME = "berth";
     static final String RUNTIME_API_VERSION = "v1";
 
-    private static final String SANDBOXES = "issue #6, \"4. Sandbox controller\"";
     private static final String CONTAINERS = "issue #7, \"5. Runtime shim\"";
     private static final String STREAMING = "issue #8, \"6. Streaming\"";
     private static final String LAST_RPCS = "issue #13, \"11. The last CRI RPCs\"";
@@ -123,11 +122,29 @@ public final class CriService {
     }
 
     public PodSandboxStatsResponse podSandboxStats(PodSandboxStatsRequest r) {
-        throw pending("PodSandboxStats", SANDBOXES);
+        PodSandboxStatus pod = sandboxes.status(PodSandboxStatusRequest.newBuilder().setPodSandboxId(r.getPodSandboxId())
+                .build()).getStatus();
+        return PodSandboxStatsResponse.newBuilder().setStats(containers.podStats(pod)).build();
     }
 
+    /** Stats of every ready pod the filter matches (id or id prefix, labels). */
     public ListPodSandboxStatsResponse listPodSandboxStats(ListPodSandboxStatsRequest r) {
-        throw pending("ListPodSandboxStats", SANDBOXES);
+        PodSandboxFilter filter = PodSandboxFilter.newBuilder().setId(r.getFilter().getId())
+                .putAllLabelSelector(r.getFilter().getLabelSelectorMap())
+                .setState(PodSandboxStateValue.newBuilder().setState(PodSandboxState.SANDBOX_READY)).build();
+        ListPodSandboxStatsResponse.Builder b = ListPodSandboxStatsResponse.newBuilder();
+        for (PodSandbox p : sandboxes.list(ListPodSandboxRequest.newBuilder().setFilter(filter).build()).getItemsList()) {
+            try {
+                PodSandboxStatus pod = sandboxes.status(PodSandboxStatusRequest.newBuilder().setPodSandboxId(p.getId())
+                        .build()).getStatus();
+                b.addStats(containers.podStats(pod));
+            } catch (BerthException e) {
+                if (e.kind() != ErrorKind.NOT_FOUND) {
+                    throw e;
+                }
+            }
+        }
+        return b.build();
     }
 
     public ListPodSandboxMetricsResponse listPodSandboxMetrics(ListPodSandboxMetricsRequest r) {

@@ -38,6 +38,30 @@ final class ContainerStatsConversion {
         return b.build();
     }
 
+    /** The pod's CPU and memory: the sum over its containers of what each reports. */
+    static dev.berth.api.cri.v1.PodSandboxStats podStats(dev.berth.api.cri.v1.PodSandboxStatus pod,
+                                                         java.util.List<dev.berth.api.cri.v1.ContainerStats> containers, long at) {
+        long cpu = 0;
+        long workingSet = 0;
+        long usage = 0;
+        long rss = 0;
+        for (dev.berth.api.cri.v1.ContainerStats c : containers) {
+            cpu += c.getCpu().getUsageCoreNanoSeconds().getValue();
+            workingSet += c.getMemory().getWorkingSetBytes().getValue();
+            usage += c.getMemory().getUsageBytes().getValue();
+            rss += c.getMemory().getRssBytes().getValue();
+        }
+        return dev.berth.api.cri.v1.PodSandboxStats.newBuilder()
+                .setAttributes(dev.berth.api.cri.v1.PodSandboxAttributes.newBuilder().setId(pod.getId())
+                        .setMetadata(pod.getMetadata()).putAllLabels(pod.getLabelsMap()).putAllAnnotations(pod.getAnnotationsMap()))
+                .setLinux(dev.berth.api.cri.v1.LinuxPodSandboxStats.newBuilder()
+                        .setCpu(CpuUsage.newBuilder().setTimestamp(at).setUsageCoreNanoSeconds(u(cpu)))
+                        .setMemory(MemoryUsage.newBuilder().setTimestamp(at).setWorkingSetBytes(u(workingSet))
+                                .setUsageBytes(u(usage)).setRssBytes(u(rss)))
+                        .addAllContainers(containers))
+                .build();
+    }
+
     private static void set(long v, java.util.function.LongConsumer f) {
         if (v >= 0) {
             f.accept(v);

@@ -350,6 +350,21 @@ public final class Containers implements AutoCloseable {
         return b.build();
     }
 
+    /**
+     * A pod's stats: its running containers' stats, and their CPU and memory summed as the pod's. Network and
+     * process counts are not reported yet.
+     */
+    public dev.berth.api.cri.v1.PodSandboxStats podStats(dev.berth.api.cri.v1.PodSandboxStatus pod) {
+        List<dev.berth.api.cri.v1.ContainerStats> each = new ArrayList<>();
+        for (ContainerView v : views(ContainerFilter.of(dev.berth.api.cri.v1.ContainerFilter.newBuilder()
+                .setPodSandboxId(pod.getId()).build()))) {
+            if (v.record().sandboxId().equals(pod.getId()) && v.status().state() == ContainerState.RUNNING) {
+                each.add(stats(v.record()));
+            }
+        }
+        return ContainerStatsConversion.podStats(pod, each, ContainerStatusConversion.nanos(clock.instant()));
+    }
+
     private dev.berth.api.cri.v1.ContainerStats stats(ContainerRecord r) {
         dev.berth.core.runtime.ContainerStats s = shim(r.runtime()).stats(r.id());
         dev.berth.core.snapshot.Usage layer = null;
