@@ -24,25 +24,23 @@ import dev.berth.core.runtime.RuntimeEvent;
 import dev.berth.core.runtime.RuntimeShim;
 import dev.berth.core.sandbox.SandboxState;
 import dev.berth.core.snapshot.Snapshotter;
+import dev.berth.cri.Ids;
+import dev.berth.cri.InFlight;
 import dev.berth.cri.images.ImageRecord;
 import dev.berth.cri.images.Images;
 import dev.berth.cri.registry.ImageConfig;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.store.JsonRecords;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -59,7 +57,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Containers implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Containers.class);
-    private static final SecureRandom RNG = new SecureRandom();
     /** ExecSync output kept per stream: the kubelet reads it into memory. */
     static final int EXEC_OUTPUT_CAP = 16 << 20;
     /** How many events a slow GetContainerEvents client may fall behind before it is cut off. */
@@ -72,7 +69,7 @@ public final class Containers implements AutoCloseable {
     private final Map<String, RuntimeShim> shims;
     private final Clock clock;
     /** CreateContainer calls in flight by (sandbox, name, attempt): a kubelet retry joins the first call. */
-    private final Map<NameKey, CompletableFuture<String>> inFlight = new ConcurrentHashMap<>();
+    private final InFlight<NameKey> inFlight = new InFlight<>("CreateContainer");
     private final List<Consumer<RuntimeEvent>> listeners = new CopyOnWriteArrayList<>();
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
 
@@ -95,11 +92,6 @@ public final class Containers implements AutoCloseable {
         reconcile();
     }
 
-    static String randomId() {
-        byte[] b = new byte[32];
-        RNG.nextBytes(b);
-        return HexFormat.of().formatHex(b);
-    }
 
     /** After a crash between the steps of create or remove: what has no record goes. */
     private void reconcile() {
@@ -136,22 +128,8 @@ public final class Containers implements AutoCloseable {
                     sandbox.status().id(), sandbox.status().state().name().toLowerCase());
         }
         NameKey key = new NameKey(sandbox.status().id(), name, r.getConfig().getMetadata().getAttempt());
-        CompletableFuture<String> mine = new CompletableFuture<>();
-        CompletableFuture<String> running = inFlight.putIfAbsent(key, mine);
-        if (running != null) {
-            LOG.info("CreateContainer for {} is already in flight; waiting for its result", key);
-            return CreateContainerResponse.newBuilder().setContainerId(join(running)).build();
-        }
-        try {
-            String id = create(key, sandbox, r);
-            mine.complete(id);
-            return CreateContainerResponse.newBuilder().setContainerId(id).build();
-        } catch (RuntimeException e) {
-            mine.completeExceptionally(e);
-            throw e;
-        } finally {
-            inFlight.remove(key, mine);
-        }
+        String id = inFlight.run(key, () -> create(key, sandbox, r));
+        return CreateContainerResponse.newBuilder().setContainerId(id).build();
     }
 
     private String create(NameKey key, PodSandboxes.Sandbox sandbox, CreateContainerRequest r) {
@@ -173,7 +151,7 @@ public final class Containers implements AutoCloseable {
         }
         ImageConfig imageConfig = images.config(image);
         String logPath = ContainerSpecConversion.logPath(sandbox.status().config(), r.getConfig());
-        String id = randomId();
+        String id = Ids.random();
         ContainerRecord record = ContainerRecord.of(id, key.sandboxId(), runtime, image.id(), imageName(image), id,
                 logPath, ContainerStatusConversion.nanos(clock.instant()),
                 ContainerSpecConversion.stopSignal(r.getConfig(), imageConfig), r.getConfig());
@@ -473,17 +451,6 @@ public final class Containers implements AutoCloseable {
             throw BerthException.invalidArgument("%s is required", field);
         }
         return v;
-    }
-
-    private static String join(CompletableFuture<String> f) {
-        try {
-            return f.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw e;
-        }
     }
 
     private static void quietly(Runnable r) {

@@ -15,18 +15,16 @@ import dev.berth.core.sandbox.NetworkReadiness;
 import dev.berth.core.sandbox.SandboxConfig;
 import dev.berth.core.sandbox.SandboxController;
 import dev.berth.core.sandbox.SandboxStatus;
-import java.security.SecureRandom;
+import dev.berth.cri.Ids;
+import dev.berth.cri.InFlight;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -41,7 +39,6 @@ public final class PodSandboxes {
     private static final Logger LOG = LoggerFactory.getLogger(PodSandboxes.class);
     /** The pod's containers are stopped before the sandbox, so there is nothing left to wait for. */
     private static final Duration STOP_TIMEOUT = Duration.ZERO;
-    private static final SecureRandom RNG = new SecureRandom();
 
     private final RuntimeHandlers handlers;
     /** Running sandbox controller plugins by id. */
@@ -49,10 +46,10 @@ public final class PodSandboxes {
     private final Supplier<String> ids;
     private final Clock clock;
     /** RunPodSandbox calls in flight by pod (namespace, name, uid, attempt): a kubelet retry joins the first call. */
-    private final Map<PodKey, CompletableFuture<String>> inFlight = new ConcurrentHashMap<>();
+    private final InFlight<PodKey> inFlight = new InFlight<>("RunPodSandbox");
 
     public PodSandboxes(RuntimeHandlers handlers, Map<String, SandboxController> controllers) {
-        this(handlers, controllers, PodSandboxes::randomId, Clock.systemUTC());
+        this(handlers, controllers, Ids::random, Clock.systemUTC());
     }
 
     PodSandboxes(RuntimeHandlers handlers, Map<String, SandboxController> controllers, Supplier<String> ids, Clock clock) {
@@ -67,12 +64,6 @@ public final class PodSandboxes {
         }
     }
 
-    /** 32 random bytes in hex, like containerd's ids. */
-    static String randomId() {
-        byte[] b = new byte[32];
-        RNG.nextBytes(b);
-        return HexFormat.of().formatHex(b);
-    }
 
     // ---------------------------------------------------------------- RPCs
 
@@ -80,22 +71,8 @@ public final class PodSandboxes {
         RuntimeHandler handler = handlers.resolve(r.getRuntimeHandler());
         SandboxController controller = controllerOf(handler);
         PodKey key = PodKey.of(r.getConfig().getMetadata());
-        CompletableFuture<String> mine = new CompletableFuture<>();
-        CompletableFuture<String> running = inFlight.putIfAbsent(key, mine);
-        if (running != null) {
-            LOG.info("RunPodSandbox for {} is already in flight; waiting for its result", key);
-            return RunPodSandboxResponse.newBuilder().setPodSandboxId(join(running)).build();
-        }
-        try {
-            String id = create(controller, handler, r.getConfig());
-            mine.complete(id);
-            return RunPodSandboxResponse.newBuilder().setPodSandboxId(id).build();
-        } catch (RuntimeException e) {
-            mine.completeExceptionally(e);
-            throw e;
-        } finally {
-            inFlight.remove(key, mine);
-        }
+        String id = inFlight.run(key, () -> create(controller, handler, r.getConfig()));
+        return RunPodSandboxResponse.newBuilder().setPodSandboxId(id).build();
     }
 
     private String create(SandboxController controller, RuntimeHandler handler, PodSandboxConfig cri) {
@@ -251,17 +228,6 @@ public final class PodSandboxes {
         } catch (BerthException e) {
             if (e.kind() == ErrorKind.NOT_FOUND) {
                 return null;
-            }
-            throw e;
-        }
-    }
-
-    private static String join(CompletableFuture<String> f) {
-        try {
-            return f.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
             }
             throw e;
         }

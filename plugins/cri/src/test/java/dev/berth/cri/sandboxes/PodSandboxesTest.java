@@ -45,7 +45,7 @@ class PodSandboxesTest {
 
     @Test
     void generatedIdsAre64Hex() {
-        assertThat(PodSandboxes.randomId()).matches("[0-9a-f]{64}").isNotEqualTo(PodSandboxes.randomId());
+        assertThat(dev.berth.cri.Ids.random()).matches("[0-9a-f]{64}").isNotEqualTo(dev.berth.cri.Ids.random());
     }
 
     @Test
