@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.api.cri.v1.ContainerStatusRequest;
-import dev.berth.api.cri.v1.ListContainersRequest;
+import dev.berth.api.cri.v1.ExecRequest;
 import dev.berth.api.cri.v1.PodSandboxStatsRequest;
+import dev.berth.api.cri.v1.RuntimeConfigRequest;
 import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.RuntimeCondition;
 import dev.berth.api.cri.v1.StatusRequest;
@@ -65,14 +66,18 @@ class CriBasicsIT {
     @Test
     void rpcsNotLandedYetAreUnimplementedNamingTheirIssue(Daemons.Session s) throws Exception {
         Berthd d = s.start(s.config());
-        assertThatThrownBy(() -> d.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId("abc").build()))
+        assertThatThrownBy(() -> d.runtime().exec(ExecRequest.newBuilder().setContainerId("abc").addCmd("sh").build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                    assertThat(e.getStatus().getDescription()).contains("PodSandboxStats", "issue #6", "Sandbox controller");
+                    assertThat(e.getStatus().getDescription()).contains("Exec", "issue #8", "Streaming");
                 });
-        assertThatThrownBy(() -> d.runtime().listContainers(ListContainersRequest.getDefaultInstance()))
+        assertThatThrownBy(() -> d.runtime().runtimeConfig(RuntimeConfigRequest.getDefaultInstance()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+        // landed RPCs answer: an unknown pod is NOT_FOUND, not UNIMPLEMENTED
+        assertThatThrownBy(() -> d.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId("abc").build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
     }
 
     @Test
