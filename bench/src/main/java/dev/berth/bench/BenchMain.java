@@ -9,8 +9,8 @@ import java.util.Set;
  * table and writes the results as JSON. Every workload is bounded in count and time and cleans up after itself.
  */
 public final class BenchMain {
-    private static final Set<String> WORKLOADS = Set.of("all", "coldstart", "rss", "pull", "unpack");
-    private static final String USAGE = "usage: bench/run [--workload all|coldstart|rss|pull|unpack] [--peer containerd] [-n N]";
+    private static final Set<String> WORKLOADS = Set.of("all", "coldstart", "rss", "pull", "unpack", "containers");
+    private static final String USAGE = "usage: bench/run [--workload all|coldstart|rss|pull|unpack|containers] [--peer containerd] [-n N]";
     private static final int PULL_RUNS = 3;
 
     private BenchMain() {
@@ -23,13 +23,17 @@ public final class BenchMain {
         String workload = "all";
         String peerName = null;
         int n = 10;
+        boolean nGiven = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--home" -> home = Path.of(value(args, ++i));
                 case "--results" -> results = Path.of(value(args, ++i));
                 case "--workload" -> workload = value(args, ++i);
                 case "--peer" -> peerName = value(args, ++i);
-                case "-n" -> n = Integer.parseInt(value(args, ++i));
+                case "-n" -> {
+                    n = Integer.parseInt(value(args, ++i));
+                    nGiven = true;
+                }
                 case "-h", "--help" -> {
                     System.out.println(USAGE);
                     return;
@@ -64,9 +68,15 @@ public final class BenchMain {
         if (all || workload.equals("unpack")) {
             Unpack.run(report, Math.min(n, PULL_RUNS));
         }
+        if (all || workload.equals("containers")) {
+            Containers.run(report, berth, peer, nGiven ? n : Containers.DEFAULT_N);
+        }
         report.print(System.out);
         if (results != null) {
             report.write(results);
+        }
+        if (report.failed()) {
+            System.exit(1);
         }
     }
 

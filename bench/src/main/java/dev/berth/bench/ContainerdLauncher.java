@@ -29,6 +29,21 @@ final class ContainerdLauncher implements DaemonLauncher {
 
     @Override
     public DaemonUnderTest launch(String plainHttpRegistry) throws IOException {
+        return start(plainHttpRegistry, null);
+    }
+
+    /**
+     * Also: {@code sandbox_image} is {@code sandboxImage} (the pause image is not reachable without internet), runc's
+     * state root is inside the temp dir (the runc shim's default is /run/containerd/runc), and, where this process
+     * lacks CAP_SYS_RESOURCE (these build containers), {@code restrict_oom_score_adj} keeps containerd from asking
+     * runc for the pause container's -998, which runc cannot set there.
+     */
+    @Override
+    public DaemonUnderTest launchForPods(String plainHttpRegistry, String sandboxImage) throws IOException {
+        return start(plainHttpRegistry, sandboxImage);
+    }
+
+    private DaemonUnderTest start(String plainHttpRegistry, String sandboxImage) throws IOException {
         Path dir = TempDirs.create("containerd");
         Path socket = dir.resolve("containerd.sock");
         StringBuilder toml = new StringBuilder();
@@ -38,6 +53,16 @@ final class ContainerdLauncher implements DaemonLauncher {
         toml.append("\n[grpc]\n  address = \"").append(socket).append("\"\n");
         toml.append("\n[ttrpc]\n  address = \"").append(dir.resolve("containerd.sock.ttrpc")).append("\"\n");
         toml.append("\n[plugins.\"io.containerd.internal.v1.opt\"]\n  path = \"").append(dir.resolve("opt")).append("\"\n");
+        if (sandboxImage != null) {
+            toml.append("\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"").append(sandboxImage).append("\"\n");
+            if (!hasCapSysResource()) {
+                toml.append("  restrict_oom_score_adj = true\n");
+            }
+            toml.append("\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n");
+            toml.append("  runtime_type = \"io.containerd.runc.v2\"\n");
+            toml.append("\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n");
+            toml.append("  Root = \"").append(dir.resolve("runc")).append("\"\n");
+        }
         toml.append("\n[plugins.\"io.containerd.grpc.v1.cri\".cni]\n  conf_dir = \"").append(dir.resolve("cni")).append("\"\n");
         if (plainHttpRegistry != null) {
             toml.append("\n[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"").append(plainHttpRegistry).append("\"]\n");
@@ -45,5 +70,19 @@ final class ContainerdLauncher implements DaemonLauncher {
         }
         Files.writeString(dir.resolve("config.toml"), toml);
         return DaemonUnderTest.start(name(), dir, List.of(binary, "--config", dir.resolve("config.toml").toString()), socket);
+    }
+
+    /** Whether CapEff in /proc/self/status has CAP_SYS_RESOURCE (bit 24), which lowering oom_score_adj needs. */
+    static boolean hasCapSysResource() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << 24)) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // unknown: assume present, as on an ordinary root host
+        }
+        return true;
     }
 }

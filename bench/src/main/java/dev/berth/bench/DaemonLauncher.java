@@ -16,4 +16,14 @@ interface DaemonLauncher {
      * @param plainHttpRegistry {@code host:port} of a registry the daemon must pull from over plain HTTP, or null
      */
     DaemonUnderTest launch(String plainHttpRegistry) throws IOException;
+
+    /**
+     * A new daemon process set up to run pods: like {@link #launch(String)}, plus whatever the daemon needs for
+     * RunPodSandbox without internet (containerd: its pause image replaced by {@code sandboxImage}).
+     *
+     * @param sandboxImage an image already in {@code plainHttpRegistry} whose default command runs until killed
+     */
+    default DaemonUnderTest launchForPods(String plainHttpRegistry, String sandboxImage) throws IOException {
+        return launch(plainHttpRegistry);
+    }
 }

@@ -55,6 +55,15 @@ final class DaemonUnderTest implements AutoCloseable {
         return socket;
     }
 
+    /** The daemon's temp directory: its config, root, state and socket are inside. */
+    Path dir() {
+        return dir;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
     /** Spins until the socket accepts a connection (the server is bound and listening). */
     void awaitListening(long timeoutMillis) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);

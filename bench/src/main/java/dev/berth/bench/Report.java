@@ -23,6 +23,7 @@ final class Report {
     private final String loadBefore = loadAverage();
     private final List<Result> rows = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private final List<String> failures = new ArrayList<>();
 
     /** @param peerName null without a peer */
     Report(String berthVersion, String peerName, String peerVersion) {
@@ -37,6 +38,15 @@ final class Report {
 
     void note(String n) {
         notes.add(n);
+    }
+
+    /** A part of a workload that could not be measured: printed and written with the rest; bench/run then exits 1. */
+    void fail(String f) {
+        failures.add(f);
+    }
+
+    boolean failed() {
+        return !failures.isEmpty();
     }
 
     void print(PrintStream out) {
@@ -56,6 +66,7 @@ final class Report {
         out.println("RATIO = berth p50 / peer p50. BETTER says which way wins: for 'lower' rows a ratio below 1 favours berth,"
                 + " for 'higher' rows a ratio above 1 does. AHEAD names who wins by p50 ('even' within 5 %).");
         notes.forEach(n -> out.println("- " + n));
+        failures.forEach(f -> out.println("- FAILED: " + f));
         out.println("- Other builds and tests may share this machine: compare the load averages above, and rerun when it is quiet.");
     }
 
@@ -93,6 +104,7 @@ final class Report {
         }
         doc.put("results", results);
         doc.put("notes", notes);
+        doc.put("failures", failures);
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(doc) + "\n");
     }

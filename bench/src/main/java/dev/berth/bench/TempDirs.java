@@ -3,7 +3,9 @@ package dev.berth.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class TempDirs {
     private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+    private static volatile boolean shuttingDown;
 
     private TempDirs() {
     }
@@ -40,7 +43,13 @@ final class TempDirs {
      * Shutdown hook: after a normal run nothing is left; after Ctrl-C, kills the processes this JVM started (daemons,
      * registry, skopeo: its descendants, by pid), unmounts what they left and removes the remaining directories.
      */
+    /** Whether the JVM is shutting down (Ctrl-C, SIGTERM): workloads stop starting new things. */
+    static boolean shuttingDown() {
+        return shuttingDown;
+    }
+
     static void cleanUpAfterInterrupt() {
+        shuttingDown = true;
         if (LIVE.isEmpty()) {
             return;
         }
@@ -52,7 +61,16 @@ final class TempDirs {
                 p.destroyForcibly();
             }
         });
+        Cgroups.removeAllLive(); // the containers still running in them, before their rootfs mounts are undone
         for (Path dir : Set.copyOf(LIVE)) {
+            try {
+                // conmon and containerd shims re-parent to init: not descendants, found by the dir they name
+                List<Procs.Proc> monitors = new ArrayList<>(Procs.named("conmon", dir.toString()));
+                monitors.addAll(Procs.named("containerd-shim-runc-v2", dir.toString()));
+                Procs.kill(monitors);
+            } catch (IOException | RuntimeException e) {
+                System.err.println("bench: cannot look for monitors under " + dir + ": " + e);
+            }
             try {
                 Mounts.unmountUnder(dir);
                 delete(dir);
