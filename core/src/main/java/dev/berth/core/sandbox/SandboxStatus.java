@@ -19,6 +19,11 @@ public record SandboxStatus(String id, SandboxState state, Instant createdAt, St
     public static final String INFO_UTS_NS = "utsns";
     /** Path of the pinned IPC namespace, when the pod has its own. */
     public static final String INFO_IPC_NS = "ipcns";
+    /**
+     * Path of the pod's shared pid namespace, {@code /proc/<pid>/ns/pid} of its infra process: present only when
+     * the pod shares one ({@link NamespaceMode#POD} pid) and that process is alive.
+     */
+    public static final String INFO_PID_NS = "pidns";
     /** Directory mounted as the containers' {@code /dev/shm}, when the pod has its own. */
     public static final String INFO_SHM = "shm";
     /** Files to bind into containers as {@code /etc/hostname}, {@code /etc/hosts}, {@code /etc/resolv.conf}. */

@@ -4,6 +4,7 @@ import dev.berth.core.process.ProcessRunner;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.sandbox.ExitStatus;
+import dev.berth.core.sandbox.NamespaceMode;
 import dev.berth.core.sandbox.NetworkReadiness;
 import dev.berth.core.sandbox.SandboxConfig;
 import dev.berth.core.sandbox.SandboxController;
@@ -38,8 +39,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pod sandboxes without an infra process: network, UTS and IPC namespaces pinned by bind mounts, networked by CNI,
- * with per-pod hostname/hosts/resolv.conf files and a /dev/shm tmpfs. Records live in an MVStore so status and
+ * Pod sandboxes whose network, UTS and IPC namespaces are pinned by bind mounts, networked by CNI, with per-pod
+ * hostname/hosts/resolv.conf files and a /dev/shm tmpfs. Only a pod that shares one pid namespace among its
+ * containers gets an infra process, since nothing else can hold a pid namespace (see {@link PidNamespaceHolders}). Records live in an MVStore so status and
  * list survive a daemon restart; at open, what a reboot or crash left inconsistent is released and marked
  * NOTREADY — never a reason to fail startup.
  */
@@ -49,6 +51,8 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     private static final String IFNAME = "eth0";
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,62}[A-Za-z0-9])?");
+    /** Verbose status key: host pid of the infra process holding the pod's pid namespace. */
+    static final String INFO_INFRA_PID = "infraPid";
 
     private final Path state;
     private final PodSandboxSettings settings;
@@ -56,6 +60,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private final ProcessRunner runner = new ProcessRunner();
     private final Mounts mounts = new Mounts();
     private final PinnedNamespaces namespaces = new PinnedNamespaces(runner, mounts);
+    private final PidNamespaceHolders holders = new PidNamespaceHolders(Duration.ofSeconds(10), Duration.ofSeconds(10));
     private final CniNetwork cni;
     private final SandboxFiles files;
     private final Clock clock;
@@ -106,7 +111,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                 }
             }
             SandboxRecord r = new SandboxRecord(id, Phase.CREATED, clock.instant().toString(), null, config,
-                    hostnameOf(config), null, null);
+                    hostnameOf(config), null, null, 0);
             store.put(r);
             return info(r);
         }
@@ -263,6 +268,13 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                 Files.createDirectories(shm);
                 mounts.mountShm(shm, settings.shmSizeBytes());
             }
+            if (sharesPidNamespace(c)) {
+                // Last, so that a failing CNI ADD has no process to kill; it joins the namespaces made above.
+                long pid = holders.start(r.id(), hostNet ? null : netnsPath(r.id()), hostIpc ? null : ipcnsPath(r.id()),
+                        hostNet ? null : utsnsPath(r.id()));
+                r = r.withInfraPid(pid);
+                store.put(r);
+            }
             r = r.withPhase(Phase.READY);
             store.put(r);
             return info(r);
@@ -290,12 +302,17 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     // ---------------------------------------------------------------- teardown
 
     /**
-     * Releases everything a sandbox holds except its record and files: shm, the network (CNI DEL), namespaces.
-     * Idempotent. If DEL fails the namespace stays, the error is thrown, and the returned state is not persisted —
-     * the next stop retries.
+     * Releases everything a sandbox holds except its record and files: the infra process, shm, the network (CNI
+     * DEL), namespaces. Idempotent. If DEL fails the namespace stays, the error is thrown, and the returned state is
+     * not persisted — the next stop retries.
      */
     private SandboxRecord release(SandboxRecord r) {
         String id = r.id();
+        if (r.infraPid() != 0) {
+            holders.kill(r.infraPid(), id);
+            r = r.withInfraPid(0);
+            store.put(r);
+        }
         mounts.unmountAll(shmPath(id));
         if (r.networkAttached()) {
             CniConfList conf = CniConfList.parse(r.cniConfList(), "the record of sandbox " + id);
@@ -324,7 +341,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                 boolean broken = switch (r.phase()) {
                     case STARTING -> true;
                     case READY -> !intact(r);
-                    case STOPPED -> r.networkAttached();
+                    case STOPPED -> r.networkAttached() || r.infraPid() != 0;
                     case CREATED -> false;
                 };
                 if (!broken) {
@@ -332,6 +349,9 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                 }
                 LOG.info("sandbox {}: {} at startup; releasing what is left and marking it NOTREADY", r.id(),
                         r.phase() == Phase.STARTING ? "was being started" : "is incomplete");
+                if (r.phase() == Phase.STARTING && sharesPidNamespace(r.config())) {
+                    holders.killAll(r.id()); // it may have been started without its pid being recorded
+                }
                 r = r.stopped(clock.instant().toString());
                 store.put(r);
                 store.put(release(r));
@@ -343,6 +363,9 @@ public final class PodSandboxController implements SandboxController, AutoClosea
 
     private boolean intact(SandboxRecord r) {
         SandboxConfig c = r.config();
+        if (sharesPidNamespace(c) && !holders.isAlive(r.infraPid(), r.id())) {
+            return false; // containers cannot join a pid namespace that died with its holder
+        }
         if (!c.namespaceOptions().hostNetwork()
                 && (!namespaces.isPinned(netnsPath(r.id())) || !namespaces.isPinned(utsnsPath(r.id())))) {
             return false;
@@ -369,9 +392,15 @@ public final class PodSandboxController implements SandboxController, AutoClosea
             info.put(SandboxStatus.INFO_HOSTNAME_FILE, sandboxDir(id).resolve(SandboxFiles.HOSTNAME).toString());
             info.put(SandboxStatus.INFO_HOSTS_FILE, sandboxDir(id).resolve(SandboxFiles.HOSTS).toString());
             info.put(SandboxStatus.INFO_RESOLV_CONF, sandboxDir(id).resolve(SandboxFiles.RESOLV_CONF).toString());
+            if (r.infraPid() != 0 && holders.isAlive(r.infraPid(), id)) {
+                info.put(SandboxStatus.INFO_PID_NS, "/proc/" + r.infraPid() + "/ns/pid");
+            }
         }
         if (verbose && r.cniResult() != null) {
             info.put(SandboxStatus.INFO_CNI_RESULT, r.cniResult());
+        }
+        if (verbose && r.infraPid() != 0) {
+            info.put(INFO_INFRA_PID, Long.toString(r.infraPid()));
         }
         return new SandboxStatus(id, ready ? SandboxState.READY : SandboxState.NOTREADY, Instant.parse(r.createdAt()),
                 ready && result != null ? result.primaryIp() : "",
@@ -382,7 +411,8 @@ public final class PodSandboxController implements SandboxController, AutoClosea
 
     private SandboxInfo info(SandboxRecord r) {
         boolean withNetns = r.phase() == Phase.READY && !r.config().namespaceOptions().hostNetwork();
-        return new SandboxInfo(r.id(), 0, Instant.parse(r.createdAt()), withNetns ? netnsPath(r.id()).toString() : "");
+        return new SandboxInfo(r.id(), r.infraPid(), Instant.parse(r.createdAt()),
+                withNetns ? netnsPath(r.id()).toString() : "");
     }
 
     private ExitStatus exitStatus(SandboxRecord r) {
@@ -392,6 +422,10 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private CniAttachment attachment(SandboxRecord r, String netns) {
         SandboxConfig c = r.config();
         return new CniAttachment(r.id(), netns, IFNAME, c.namespace(), c.name(), c.uid(), c.portMappings());
+    }
+
+    private static boolean sharesPidNamespace(SandboxConfig c) {
+        return c.namespaceOptions().pid() == NamespaceMode.POD;
     }
 
     private static void validate(SandboxConfig c) {

@@ -102,6 +102,7 @@ class PodSandboxControllerTest {
             return;
         }
         assertThat(sh("ip", "-o", "link").stdout()).doesNotContain("berthtest");
+        assertThat(SharedPidNamespaceTest.holderProcesses()).as("holder processes left").isEmpty();
         List<Path> mounted = new Mounts().mountPoints().stream()
                 .filter(m -> USED_DIRS.stream().anyMatch(m::startsWith)).toList();
         assertThat(mounted).isEmpty();
@@ -170,6 +171,30 @@ class PodSandboxControllerTest {
         assertThat(state.resolve("ipcns/sb1")).doesNotExist();
         assertThatThrownBy(() -> c.status("sb1", false)).isInstanceOf(BerthException.class)
                 .extracting(e -> ((BerthException) e).kind()).isEqualTo(ErrorKind.NOT_FOUND);
+    }
+
+    @Test
+    void aSharedPidPodsHolderLivesInThePodsNetworkUtsAndIpcNamespaces() throws Exception {
+        writeConflist("10-berthtest.conflist", bridgePlugin() + ", {\"type\": \"loopback\"}");
+        PodSandboxController c = controller();
+        c.create(pod("sbp", "sharedpid").hostname("shared-0")
+                .namespaceOptions(new NamespaceOptions(NamespaceMode.POD, NamespaceMode.POD, NamespaceMode.POD, ""))
+                .build());
+        long pid = c.start("sbp").pid();
+        assertThat(pid).isPositive();
+        SandboxStatus st = c.status("sbp", false);
+        assertThat(st.info()).containsEntry(SandboxStatus.INFO_PID_NS, "/proc/" + pid + "/ns/pid");
+        for (String kind : List.of("net", "uts", "ipc")) {
+            assertThat(SharedPidNamespaceTest.nsInode(pid, kind)).as(kind)
+                    .isEqualTo(Files.getAttribute(state.resolve(kind + "ns/sbp"), "unix:ino"));
+        }
+        // Tools entering through the holder see the pod's network and hostname.
+        var seen = sh("nsenter", "-t", Long.toString(pid), "--net", "--uts", "sh", "-c", "hostname; ip -4 -o addr show eth0");
+        assertThat(seen.stdout()).startsWith("shared-0\n").contains("inet " + st.ip() + "/24");
+        c.stop("sbp", Duration.ofSeconds(5));
+        assertThat(SharedPidNamespaceTest.holderProcesses()).isEmpty();
+        assertThat(ipamAllocations()).isEmpty();
+        assertNothingHeldFor("sbp");
     }
 
     @Test
