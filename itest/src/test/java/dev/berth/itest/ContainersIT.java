@@ -279,6 +279,52 @@ class ContainersIT {
         assertThat(exec(again, ticker, 10, "echo", "still here").getStdout().toStringUtf8()).isEqualTo("still here\n");
     }
 
+    @Test
+    void containersOfAPodSharingItsPidNamespaceSeeEachOther(Daemons.Session s, Registries r) throws Exception {
+        Berthd d = start(s, s.config());
+        String image = pushAndPull(d, r);
+        String pod = runPod(d, "shared", "", NamespaceMode.POD);
+        java.util.function.UnaryOperator<ContainerConfig.Builder> sharedPid = c -> c.setLinux(LinuxContainerConfig.newBuilder()
+                .setSecurityContext(LinuxContainerSecurityContext.newBuilder().setNamespaceOptions(
+                        NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE).setPid(NamespaceMode.POD))));
+        String a = createWith(d, pod, "a", image, List.of("sleep", "4711"), sharedPid);
+        String b = createWith(d, pod, "b", image, List.of("sleep", "4712"), sharedPid);
+        d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(a).build());
+        d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(b).build());
+        String seen = exec(d, b, 10, "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '").getStdout().toStringUtf8();
+        assertThat(seen).contains("sleep 4711").contains("sleep 4712");
+        // pid 1 of the shared namespace is the pod's infra process, not either container
+        assertThat(exec(d, a, 10, "cat", "/proc/1/cmdline").getStdout().toStringUtf8()).doesNotContain("sleep 4711");
+    }
+
+    @Test
+    void aRuntimeHandlerCanNameItsOwnOciRuntimeBinary(Daemons.Session s, Registries r) throws Exception {
+        TestConfig c = s.config();
+        Path runc = Stream.of("/usr/sbin/runc", "/usr/bin/runc").map(Path::of).filter(Files::isExecutable).findFirst().orElseThrow();
+        Path calls = c.dir().resolve("wrapper.calls");
+        Path wrapper = c.dir().resolve("runc-wrapper");
+        Files.writeString(wrapper, "#!/bin/sh\necho \"$*\" >> " + calls + "\nexec " + runc + " \"$@\"\n");
+        wrapper.toFile().setExecutable(true);
+        c.append("[plugins.\"io.berth.grpc.v1.cri\".runtimes.wrapped]\nruntime_path = \"" + wrapper + "\"\n"
+                + "[plugins.\"io.berth.grpc.v1.cri\".runtimes.broken]\nruntime_path = \"/nonexistent/crun\"\n");
+        Berthd d = start(s, c);
+        String image = pushAndPull(d, r);
+
+        String pod = runPod(d, "wrapped", "wrapped");
+        String id = create(d, pod, "app", image, List.of("sleep", "300"));
+        d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+        assertThat(status(d, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+        assertThat(exec(d, id, 10, "echo", "hi").getStdout().toStringUtf8()).isEqualTo("hi\n");
+        d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build());
+        assertThat(Files.readAllLines(calls)).anyMatch(l -> l.contains("create") && l.contains(id))
+                .anyMatch(l -> l.startsWith("--root") && l.contains("start " + id))
+                .anyMatch(l -> l.contains("exec") && l.contains(id))
+                .anyMatch(l -> l.contains("kill") && l.contains(id));
+
+        String other = runPod(d, "broken", "broken");
+        expect(() -> create(d, other, "app", image, List.of("sleep", "300")), Status.Code.INVALID_ARGUMENT, "/nonexistent/crun");
+    }
+
     // ------------------------------------------------------------------ cleanup
 
     @AfterEach
@@ -348,14 +394,23 @@ class ContainersIT {
     }
 
     private String runPod(Berthd d, String name) {
+        return runPod(d, name, "");
+    }
+
+    private String runPod(Berthd d, String name, String handler) {
+        return runPod(d, name, handler, NamespaceMode.CONTAINER);
+    }
+
+    private String runPod(Berthd d, String name, String handler, NamespaceMode pid) {
         PodSandboxConfig pod = PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("itest").setUid("uid-" + name))
                 .setLogDirectory(dir.resolve("logs").resolve(name).toString())
                 .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent).setSecurityContext(
                         LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
-                                NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE))))
+                                NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE).setPid(pid))))
                 .build();
-        return d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
+        return d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).setRuntimeHandler(handler).build())
+                .getPodSandboxId();
     }
 
     private static String create(Berthd d, String pod, String name, String image, List<String> command) {

@@ -15,12 +15,15 @@ import java.util.Map;
  * @param args      replaces the image's cmd when not empty
  * @param env       "NAME=value" entries, overriding the image's
  * @param logPath   absolute path of the CRI log file, or "" for no log
+ * @param runtimePath the runtime binary the pod's runtime handler names (a name on PATH or an absolute path, e.g.
+ *                  "crun"), or "" for the shim's own default
  */
 public record ContainerSpec(String id, String name, PodContext pod, List<Mount> rootfs, ImageProcess image,
                             List<String> command, List<String> args, List<String> env, String workingDir,
                             boolean tty, boolean stdin, boolean stdinOnce, String logPath,
                             List<ContainerMount> mounts, List<DeviceMapping> devices, Resources resources,
-                            SecurityOptions security, Map<String, String> labels, Map<String, String> annotations) {
+                            SecurityOptions security, Map<String, String> labels, Map<String, String> annotations,
+                            String runtimePath) {
     public ContainerSpec {
         rootfs = List.copyOf(rootfs);
         image = image == null ? ImageProcess.none() : image;
@@ -35,5 +38,6 @@ public record ContainerSpec(String id, String name, PodContext pod, List<Mount> 
         security = security == null ? SecurityOptions.defaults() : security;
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+        runtimePath = runtimePath == null ? "" : runtimePath;
     }
 }

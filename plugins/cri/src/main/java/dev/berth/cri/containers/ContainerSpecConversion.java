@@ -36,7 +36,7 @@ final class ContainerSpecConversion {
     }
 
     static ContainerSpec toSpec(String id, ContainerConfig c, SandboxStatus pod, ImageConfig image,
-                                List<dev.berth.core.mount.Mount> rootfs, String logPath) {
+                                List<dev.berth.core.mount.Mount> rootfs, String logPath, String runtimePath) {
         LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
         return new ContainerSpec(id, c.getMetadata().getName(), podContext(pod, sc.getNamespaceOptions()), rootfs,
                 new ImageProcess(image.entrypoint(), image.cmd(), image.env(), image.user(), image.workingDir(),
@@ -47,7 +47,8 @@ final class ContainerSpecConversion {
                 mounts(c.getMountsList()),
                 c.getDevicesList().stream()
                         .map(d -> new DeviceMapping(d.getContainerPath(), d.getHostPath(), d.getPermissions())).toList(),
-                resources(c.getLinux().getResources()), security(sc), c.getLabelsMap(), c.getAnnotationsMap());
+                resources(c.getLinux().getResources()), security(sc), c.getLabelsMap(), c.getAnnotationsMap(),
+                runtimePath);
     }
 
     /**
@@ -89,7 +90,7 @@ final class ContainerSpecConversion {
             default -> NamespaceMode.CONTAINER;
         };
         return new PodContext(pod.id(), pod.netnsPath(), info.getOrDefault(SandboxStatus.INFO_IPC_NS, ""),
-                info.getOrDefault(SandboxStatus.INFO_UTS_NS, ""), "",
+                info.getOrDefault(SandboxStatus.INFO_UTS_NS, ""), info.getOrDefault(SandboxStatus.INFO_PID_NS, ""),
                 pc.namespaceOptions().hostNetwork(), pc.namespaceOptions().hostIpc(), pid, containerNs.getTargetId(),
                 pod.hostname(), info.getOrDefault(SandboxStatus.INFO_HOSTNAME_FILE, ""),
                 info.getOrDefault(SandboxStatus.INFO_HOSTS_FILE, ""), info.getOrDefault(SandboxStatus.INFO_RESOLV_CONF, ""),

@@ -160,7 +160,8 @@ public final class Containers implements AutoCloseable {
         try {
             List<Mount> rootfs = snapshots.prepare(id, image.snapshot(), Map.of());
             layer = true;
-            ContainerSpec spec = ContainerSpecConversion.toSpec(id, r.getConfig(), sandbox.status(), imageConfig, rootfs, logPath);
+            ContainerSpec spec = ContainerSpecConversion.toSpec(id, r.getConfig(), sandbox.status(), imageConfig, rootfs, logPath,
+                    sandbox.handler().runtimePath());
             shim.create(spec);
         } catch (RuntimeException e) {
             if (layer) {

@@ -67,7 +67,8 @@ public final class RuntimeHandlers {
                     if (runtime.isBlank()) {
                         throw BerthException.invalidArgument("runtimes.\"%s\".runtime must not be empty", e.getKey());
                     }
-                    handlers.put(e.getKey(), new RuntimeHandler(e.getKey(), sandboxer, runtime));
+                    String runtimePath = c.hasPath("runtime_path") ? c.getString("runtime_path") : "";
+                    handlers.put(e.getKey(), new RuntimeHandler(e.getKey(), sandboxer, runtime, runtimePath));
                 }
             }
             String defaultName = cri.hasPath("default_runtime_name") ? cri.getString("default_runtime_name") : BUILT_IN;

@@ -27,19 +27,17 @@ import java.util.concurrent.TimeUnit;
 public final class Conmon {
     private static final int MAX_SYNC_LINE = 1 << 16;
     private final Path conmonPath;
-    private final Path runtimePath;
     private final RuncShimSettings settings;
     private final Duration syncTimeout;
 
-    public Conmon(Path conmonPath, Path runtimePath, RuncShimSettings settings, Duration syncTimeout) {
+    public Conmon(Path conmonPath, RuncShimSettings settings, Duration syncTimeout) {
         this.conmonPath = conmonPath;
-        this.runtimePath = runtimePath;
         this.settings = settings;
         this.syncTimeout = syncTimeout;
     }
 
-    /** What conmon needs to know about one container. */
-    public record Request(ContainerDirs dirs, String name, String logPath, boolean stdin, boolean stdinOnce,
+    /** What conmon needs to know about one container; {@code runtime} is the OCI runtime binary it runs. */
+    public record Request(ContainerDirs dirs, Path runtime, String name, String logPath, boolean stdin, boolean stdinOnce,
                           boolean tty) {
     }
 
@@ -47,7 +45,7 @@ public final class Conmon {
     List<String> arguments(Request r) {
         ContainerDirs d = r.dirs();
         List<String> a = new ArrayList<>(List.of("--api-version", "1", "-c", d.id(), "-u", d.id(),
-                "-n", r.name().isEmpty() ? d.id() : r.name(), "-r", runtimePath.toString(),
+                "-n", r.name().isEmpty() ? d.id() : r.name(), "-r", r.runtime().toString(),
                 "-b", d.bundle().toString(), "-p", d.pidFile().toString(), "-P", d.conmonPidFile().toString(),
                 "-l", r.logPath().isEmpty() ? "none:" : "k8s-file:" + r.logPath(),
                 "--exit-dir", d.exitDir().toString(), "--socket-dir-path", d.attachDir().toString(),

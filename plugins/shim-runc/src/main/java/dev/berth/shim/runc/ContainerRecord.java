@@ -12,27 +12,30 @@ import java.time.Instant;
  * @param lostAt       when the shim found the monitor gone without an exit file; null otherwise
  * @param message      why the container failed beyond its exit code (runtime error, lost monitor), or null
  * @param exitReported a STOPPED event was delivered for this container's exit, so a restart does not repeat it
+ * @param runtimePath  the OCI runtime binary that runs it (its runtime handler's, or the shim's default); null in
+ *                     records older than per-handler runtimes, meaning the default
  */
 public record ContainerRecord(String id, String name, Instant createdAt, Instant startedAt, String logPath,
                              boolean stdin, boolean stdinOnce, boolean tty, String bundleDir, boolean hostPidNs,
-                             long pid, long conmonPid, Instant lostAt, String message, boolean exitReported) {
+                             long pid, long conmonPid, Instant lostAt, String message, boolean exitReported,
+                             String runtimePath) {
     public ContainerRecord withStarted(Instant at) {
         return new ContainerRecord(id, name, createdAt, at, logPath, stdin, stdinOnce, tty, bundleDir, hostPidNs,
-                pid, conmonPid, lostAt, message, exitReported);
+                pid, conmonPid, lostAt, message, exitReported, runtimePath);
     }
 
     public ContainerRecord withLost(Instant at, String why) {
         return new ContainerRecord(id, name, createdAt, startedAt, logPath, stdin, stdinOnce, tty, bundleDir,
-                hostPidNs, pid, conmonPid, at, why, exitReported);
+                hostPidNs, pid, conmonPid, at, why, exitReported, runtimePath);
     }
 
     public ContainerRecord withMessage(String why) {
         return new ContainerRecord(id, name, createdAt, startedAt, logPath, stdin, stdinOnce, tty, bundleDir,
-                hostPidNs, pid, conmonPid, lostAt, why, exitReported);
+                hostPidNs, pid, conmonPid, lostAt, why, exitReported, runtimePath);
     }
 
     public ContainerRecord withExitReported() {
         return new ContainerRecord(id, name, createdAt, startedAt, logPath, stdin, stdinOnce, tty, bundleDir,
-                hostPidNs, pid, conmonPid, lostAt, message, true);
+                hostPidNs, pid, conmonPid, lostAt, message, true, runtimePath);
     }
 }

@@ -59,7 +59,10 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
     private final Path state;
     private final RuncShimSettings settings;
     private final RecordStore records;
-    private final RuncCli runc;
+    private final Path defaultRuntime;
+    private final String pathEnv;
+    /** One runc (or crun, ...) command line per binary that runtime handlers name; all share one state root. */
+    private final Map<Path, RuncCli> runtimes = new ConcurrentHashMap<>();
     private final Conmon conmon;
     private final OciSpecBuilder specs;
     private final CgroupStats cgroups;
@@ -80,8 +83,9 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         this.state = state.toAbsolutePath();
         this.settings = settings;
         this.records = new RecordStore(root.resolve("containers"));
-        this.runc = new RuncCli(runcPath, this.state.resolve(RUNC_DIR), new ProcessRunner());
-        this.conmon = new Conmon(conmonPath, runcPath, settings, Duration.ofSeconds(60));
+        this.defaultRuntime = runcPath;
+        this.pathEnv = System.getenv().getOrDefault("PATH", "");
+        this.conmon = new Conmon(conmonPath, settings, Duration.ofSeconds(60));
         this.specs = specs;
         this.cgroups = cgroups;
         try {
@@ -111,14 +115,15 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
                 throw new BerthException(ErrorKind.ALREADY_EXISTS, "container " + id + " already exists");
             }
             ContainerDirs d = dirs(id);
+            Path runtime = runtimeOf(spec);
             if (Files.exists(d.bundle())) {
-                removeRuntimeState(id); // left by a crash in the middle of an earlier create
+                removeRuntimeState(id, runtime); // left by a crash in the middle of an earlier create
             }
             try {
-                rec = launch(spec, d);
+                rec = launch(spec, d, runtime);
             } catch (RuntimeException | IOException e) {
                 try {
-                    removeRuntimeState(id);
+                    removeRuntimeState(id, runtime);
                 } catch (RuntimeException cleanup) {
                     e.addSuppressed(cleanup);
                 }
@@ -142,7 +147,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
     }
 
     /** Mounts the rootfs, writes config.json and has conmon run runc create. */
-    private ContainerRecord launch(ContainerSpec spec, ContainerDirs d) throws IOException {
+    private ContainerRecord launch(ContainerSpec spec, ContainerDirs d, Path runtime) throws IOException {
         Instant created = Instant.now();
         Files.createDirectories(d.rootfs());
         Files.createDirectories(d.exitDir());
@@ -156,12 +161,38 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
                 Files.createDirectories(parent);
             }
         }
-        long pid = conmon.create(new Conmon.Request(d, spec.name(), spec.logPath(), spec.stdin(), spec.stdinOnce(),
-                spec.tty()));
+        long pid = conmon.create(new Conmon.Request(d, runtime, spec.name(), spec.logPath(), spec.stdin(),
+                spec.stdinOnce(), spec.tty()));
         long conmonPid = ProcFs.readPid(d.conmonPidFile()).orElse(0L);
         return new ContainerRecord(spec.id(), spec.name(), created, null, spec.logPath(), spec.stdin(),
                 spec.stdinOnce(), spec.tty(), d.bundle().toString(), spec.pod().pidMode() == NamespaceMode.NODE, pid,
-                conmonPid, null, null, false);
+                conmonPid, null, null, false, runtime.toString());
+    }
+
+    /**
+     * The OCI runtime binary for a new container: its handler's {@link ContainerSpec#runtimePath()}, else the
+     * shim's runtime_path.
+     *
+     * @throws BerthException INVALID_ARGUMENT when the handler names a binary that is not there
+     */
+    private Path runtimeOf(ContainerSpec spec) {
+        if (spec.runtimePath().isEmpty()) {
+            return defaultRuntime;
+        }
+        try {
+            return HostFacts.findExecutable(spec.runtimePath(), "the runtime handler's runtime_path", pathEnv);
+        } catch (BerthException e) {
+            throw BerthException.invalidArgument("%s", e.getMessage());
+        }
+    }
+
+    /** The command line of the runtime that runs {@code r}. */
+    private RuncCli runc(ContainerRecord r) {
+        return runc(r.runtimePath() == null ? defaultRuntime : Path.of(r.runtimePath()));
+    }
+
+    private RuncCli runc(Path runtime) {
+        return runtimes.computeIfAbsent(runtime, p -> new RuncCli(p, state.resolve(RUNC_DIR), new ProcessRunner()));
     }
 
     @Override
@@ -175,12 +206,12 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
             if (st.state() != ContainerState.CREATED) {
                 throw BerthException.failedPrecondition("container %s is %s, not CREATED", id, st.state());
             }
-            ProcessRunner.Result res = runc.start(id);
+            ProcessRunner.Result res = runc(r).start(id);
             if (!res.ok()) {
                 String why = "runtime failed to start the container: " + res.message();
                 update(r.withMessage(why));
                 // Never leave it half-started: its init waits in the runtime until killed.
-                runc.kill(id, Signals.SIGKILL, r.hostPidNs());
+                runc(r).kill(id, Signals.SIGKILL, r.hostPidNs());
                 awaitExit(r, KILL_WAIT);
                 throw new BerthException(ErrorKind.FAILED_PRECONDITION, "cannot start container " + id + ": "
                         + res.message());
@@ -204,10 +235,10 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
             if (compute(r).state() == ContainerState.EXITED) {
                 return compute(r);
             }
-            runc.kill(id, sig, r.hostPidNs());
+            runc(r).kill(id, sig, r.hostPidNs());
             Duration wait = timeout == null || timeout.isNegative() ? Duration.ZERO : timeout;
             if (sig == Signals.SIGKILL || !awaitExit(r, wait)) {
-                runc.kill(id, Signals.SIGKILL, r.hostPidNs());
+                runc(r).kill(id, Signals.SIGKILL, r.hostPidNs());
                 if (!awaitExit(r, KILL_WAIT)) {
                     throw new BerthException(ErrorKind.DEADLINE_EXCEEDED, "container " + id
                             + " did not exit within " + KILL_WAIT.toSeconds() + " s of SIGKILL");
@@ -226,9 +257,11 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         lock.lock();
         boolean existed;
         try {
-            existed = known.containsKey(id) || records.get(id).isPresent();
+            Optional<ContainerRecord> rec = Optional.ofNullable(known.get(id)).or(() -> records.get(id));
+            existed = rec.isPresent();
             exits.unwatch(id);
-            removeRuntimeState(id);
+            removeRuntimeState(id, rec.map(r -> r.runtimePath() == null ? defaultRuntime : Path.of(r.runtimePath()))
+                    .orElse(defaultRuntime));
             records.remove(id);
             known.remove(id);
             exited.remove(id);
@@ -267,7 +300,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         requireState(r, ContainerState.RUNNING, "exec in");
         int cap = maxOutputBytes > 0 ? Math.min(maxOutputBytes, settings.execMaxOutput()) : settings.execMaxOutput();
         Path pidFile = dirs(id).bundle().resolve("exec-" + UUID.randomUUID() + ".pid");
-        return SyncExec.run(id, runc.execCommand(id, pidFile, command), pidFile,
+        return SyncExec.run(id, runc(r).execCommand(id, pidFile, command), pidFile,
                 timeout == null ? Duration.ZERO : timeout, cap);
     }
 
@@ -283,7 +316,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
             Path file = dirs(id).bundle().resolve("resources-update.json");
             try {
                 Files.writeString(file, specs.resourcesJson(resources), StandardCharsets.UTF_8);
-                runc.update(id, file);
+                runc(r).update(id, file);
             } catch (IOException e) {
                 throw new BerthException(ErrorKind.INTERNAL, "cannot write " + file + ": " + e, e);
             } finally {
@@ -479,7 +512,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
                         && !known.containsKey(name)) {
                     LOG.info("removing runtime state of unrecorded container {}", name);
                     try {
-                        removeRuntimeState(name);
+                        removeRuntimeState(name, defaultRuntime); // no record tells its runtime: runc's CLI is shared
                     } catch (RuntimeException e) {
                         LOG.warn("cannot remove stray container state {}: {}", p, e.getMessage());
                     }
@@ -497,9 +530,9 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
      * Removes everything of a container but its record and log: runc's state (killing what still runs), the conmon,
      * the rootfs mount, the bundle. Safe to repeat; each step tolerates what is already gone.
      */
-    private void removeRuntimeState(String id) {
+    private void removeRuntimeState(String id, Path runtime) {
         ContainerDirs d = dirs(id);
-        ProcessRunner.Result del = runc.deleteForce(id);
+        ProcessRunner.Result del = runc(runtime).deleteForce(id);
         if (!del.ok() && !del.message().contains("does not exist") && !del.message().contains("not exist")) {
             LOG.debug("runc delete {}: {}", id, del.message());
         }

@@ -15,20 +15,20 @@ class ConmonTest {
     Path tmp;
 
     private Conmon conmon(boolean systemd, long logMax) {
-        return new Conmon(Path.of("/usr/bin/conmon"), Path.of("/usr/sbin/runc"),
+        return new Conmon(Path.of("/usr/bin/conmon"),
                 new RuncShimSettings("runc", "conmon", systemd, "/berth", 1024, logMax), Duration.ofSeconds(1));
     }
 
     @Test
     void argumentsFollowTheSpec() {
         ContainerDirs d = new ContainerDirs(tmp, "c1");
-        var args = conmon(true, 1000).arguments(new Conmon.Request(d, "web", "/logs/c1.log", true, false, true));
+        var args = conmon(true, 1000).arguments(new Conmon.Request(d, Path.of("/usr/sbin/runc"), "web", "/logs/c1.log", true, false, true));
         assertThat(String.join(" ", args)).contains("-c c1 -u c1 -n web -r /usr/sbin/runc -b " + d.bundle())
                 .contains("-l k8s-file:/logs/c1.log").contains("--exit-dir " + d.exitDir())
                 .contains("--runtime-arg --root=" + tmp.resolve("runc")).contains("-0 " + d.persistDir());
         assertThat(args).contains("-s", "-i", "--leave-stdin-open", "-t", "--log-size-max", "1000");
 
-        var plain = conmon(false, -1).arguments(new Conmon.Request(d, "", "", true, true, false));
+        var plain = conmon(false, -1).arguments(new Conmon.Request(d, Path.of("/usr/sbin/runc"), "", "", true, true, false));
         assertThat(plain).contains("none:", "-i").doesNotContain("-s", "--leave-stdin-open", "-t", "--log-size-max");
     }
 

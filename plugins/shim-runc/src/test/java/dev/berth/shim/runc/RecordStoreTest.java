@@ -14,7 +14,7 @@ class RecordStoreTest {
 
     private static ContainerRecord rec(String id, Instant created) {
         return new ContainerRecord(id, "name-" + id, created, null, "/var/log/pods/x/" + id + ".log", true, false,
-                false, "/run/b/" + id, false, 42, 41, null, null, false);
+                false, "/run/b/" + id, false, 42, 41, null, null, false, "/usr/sbin/runc");
     }
 
     @Test

@@ -376,7 +376,7 @@ class RuncShimTest {
                 "", "", "", "", "", cgroupParent, Map.of());
         return new ContainerSpec(id, id, pod, List.of(new Mount("bind", image.toString(), List.of("rbind", "rw"))),
                 null, command, List.of(), List.of(), "/", false, false, false, log.toString(), List.of(), List.of(),
-                resources, null, Map.of(), Map.of());
+                resources, null, Map.of(), Map.of(), "");
     }
 
     private ContainerStatus startRunning(RuncShim shim, String id, List<String> cmd, Resources r) {

@@ -98,7 +98,7 @@ final class SpecFixture {
 
     ContainerSpec spec() {
         return new ContainerSpec(id, name, pod(), List.of(), image, command, args, env, workingDir, tty, false,
-                false, "", mounts, devices, resources, security(), Map.of(), annotations);
+                false, "", mounts, devices, resources, security(), Map.of(), annotations, "");
     }
 
     OciSpecBuilder builder() {
