@@ -155,14 +155,19 @@ public final class Containers implements AutoCloseable {
         ContainerRecord record = ContainerRecord.of(id, key.sandboxId(), runtime, image.id(), imageName(image), id,
                 logPath, ContainerStatusConversion.nanos(clock.instant()),
                 ContainerSpecConversion.stopSignal(r.getConfig(), imageConfig), r.getConfig());
+        long t0 = System.nanoTime();
         store.put(id, record);
         boolean layer = false;
         try {
+            long t1 = System.nanoTime();
             List<Mount> rootfs = snapshots.prepare(id, image.snapshot(), Map.of());
             layer = true;
+            long t2 = System.nanoTime();
             ContainerSpec spec = ContainerSpecConversion.toSpec(id, r.getConfig(), sandbox.status(), imageConfig, rootfs, logPath,
                     sandbox.handler().runtimePath());
             shim.create(spec);
+            LOG.debug("container {}: record in {} ms, layer in {} ms, runtime create in {} ms", id, (t1 - t0) / 1_000_000,
+                    (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
         } catch (RuntimeException e) {
             if (layer) {
                 quietly(() -> snapshots.remove(id));
