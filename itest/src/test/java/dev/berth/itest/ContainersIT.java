@@ -8,7 +8,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonParser;
+import dev.berth.api.cri.v1.Capability;
 import dev.berth.api.cri.v1.Container;
+import dev.berth.api.cri.v1.ContainerEventResponse;
+import dev.berth.api.cri.v1.ContainerEventType;
+import dev.berth.api.cri.v1.GetEventsRequest;
+import dev.berth.api.cri.v1.Int64Value;
+import dev.berth.api.cri.v1.RuntimeServiceGrpc;
 import dev.berth.api.cri.v1.ContainerConfig;
 import dev.berth.api.cri.v1.ContainerFilter;
 import dev.berth.api.cri.v1.ContainerMetadata;
@@ -277,6 +283,64 @@ class ContainersIT {
         assertThat(q.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
         assertThat(q.getExitCode()).isEqualTo(7);
         assertThat(exec(again, ticker, 10, "echo", "still here").getStdout().toStringUtf8()).isEqualTo("still here\n");
+    }
+
+    @Test
+    void eventsStreamTheLifecycleAndSecurityContextIsHonoured(Daemons.Session s, Registries r) throws Exception {
+        Berthd d = start(s, s.config());
+        String image = pushAndPull(d, r);
+        String pod = runPod(d, "events");
+        java.util.concurrent.BlockingQueue<ContainerEventResponse> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        io.grpc.Context.CancellableContext listening = io.grpc.Context.current().withCancellation();
+        listening.run(() -> RuntimeServiceGrpc.newStub(d.channel().channel()).getContainerEvents(
+                GetEventsRequest.getDefaultInstance(), new io.grpc.stub.StreamObserver<>() {
+                    public void onNext(ContainerEventResponse e) {
+                        events.add(e);
+                    }
+
+                    public void onError(Throwable t) {
+                    }
+
+                    public void onCompleted() {
+                    }
+                }));
+        try {
+            Thread.sleep(300); // the stream is open before the first change
+            // read-only root, a uid and extra group from the security context, capabilities dropped
+            String id = createWith(d, pod, "locked", image, List.of("sh", "-c", "sleep 300"), c -> c.setLinux(
+                    c.getLinux().toBuilder().setSecurityContext(c.getLinux().getSecurityContext().toBuilder()
+                            .setReadonlyRootfs(true)
+                            .setRunAsUser(Int64Value.newBuilder().setValue(1234))
+                            .setRunAsGroup(Int64Value.newBuilder().setValue(2345))
+                            .addSupplementalGroups(3456)
+                            .setCapabilities(Capability.newBuilder().addDropCapabilities("ALL")))));
+            d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+            ExecSyncResponse write = exec(d, id, 10, "sh", "-c", "echo x > /written");
+            assertThat(write.getExitCode()).isNotZero();
+            assertThat(write.getStderr().toStringUtf8()).contains("Read-only file system");
+            assertThat(exec(d, id, 10, "id").getStdout().toStringUtf8()).startsWith("uid=1234 gid=2345").contains("3456");
+            assertThat(exec(d, id, 10, "sh", "-c", "grep CapEff /proc/self/status").getStdout().toStringUtf8())
+                    .contains("0000000000000000");
+            d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build());
+            d.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+
+            List<ContainerEventType> seen = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                ContainerEventResponse e = events.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(e).as("event %d of 4 (seen %s)", i + 1, seen).isNotNull();
+                assertThat(e.getContainerId()).isEqualTo(id);
+                seen.add(e.getContainerEventType());
+                if (e.getContainerEventType() != ContainerEventType.CONTAINER_DELETED_EVENT) {
+                    assertThat(e.getPodSandboxStatus().getId()).isEqualTo(pod);
+                    assertThat(e.getContainersStatusesList()).extracting(ContainerStatus::getId).containsExactly(id);
+                }
+            }
+            assertThat(seen).containsExactly(ContainerEventType.CONTAINER_CREATED_EVENT,
+                    ContainerEventType.CONTAINER_STARTED_EVENT, ContainerEventType.CONTAINER_STOPPED_EVENT,
+                    ContainerEventType.CONTAINER_DELETED_EVENT);
+        } finally {
+            listening.cancel(null);
+        }
     }
 
     @Test
