@@ -5,6 +5,7 @@ import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.sandbox.ExitStatus;
 import dev.berth.core.sandbox.NamespaceMode;
+import dev.berth.core.sandbox.PodSysctls;
 import dev.berth.core.sandbox.NetworkReadiness;
 import dev.berth.core.sandbox.SandboxConfig;
 import dev.berth.core.sandbox.SandboxController;
@@ -60,6 +61,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private final ProcessRunner runner = new ProcessRunner();
     private final Mounts mounts = new Mounts();
     private final PinnedNamespaces namespaces = new PinnedNamespaces(runner, mounts);
+    private final PodSysctlWriter sysctls = new PodSysctlWriter(runner);
     private final PidNamespaceHolders holders = new PidNamespaceHolders(Duration.ofSeconds(10), Duration.ofSeconds(10));
     private final CniNetwork cni;
     private final SandboxFiles files;
@@ -262,6 +264,9 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                 store.put(r);
                 ip = result.primaryIp();
             }
+            // after CNI, so the pod's own values win over what a network plugin set
+            sysctls.apply(PodSysctls.checked(c.sysctls(), hostNet, hostIpc), hostNet ? null : netnsPath(r.id()),
+                    hostIpc ? null : ipcnsPath(r.id()));
             files.write(sandboxDir(r.id()), r.hostname(), ip, c.dns(), hostNet);
             if (!hostIpc) {
                 Path shm = shmPath(r.id());
@@ -444,6 +449,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
         if (c.uid().isEmpty()) {
             throw BerthException.invalidArgument("metadata.uid is required");
         }
+        PodSysctls.checked(c.sysctls(), c.namespaceOptions().hostNetwork(), c.namespaceOptions().hostIpc());
         if (!c.hostname().isEmpty() && !HOSTNAME.matcher(c.hostname()).matches()) {
             throw BerthException.invalidArgument("hostname %s is not a valid host name (at most 64 of [A-Za-z0-9.-])",
                     c.hostname());

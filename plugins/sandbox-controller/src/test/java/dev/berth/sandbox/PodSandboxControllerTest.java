@@ -284,6 +284,35 @@ class PodSandboxControllerTest {
     }
 
     @Test
+    void podSysctlsAreWrittenIntoThePodsOwnNamespacesAndHostWideOnesRefused() throws Exception {
+        writeConflist("10-berthtest.conflist", bridgePlugin() + ", {\"type\": \"loopback\"}");
+        PodSandboxController c = controller();
+        String hostPorts = Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).strip();
+        c.create(pod("sbs", "tuned").sysctl("net.ipv4.ip_unprivileged_port_start", "80").sysctl("kernel/shmmni", "1234").build());
+        c.start("sbs");
+        assertThat(sh("nsenter", "--net=" + state.resolve("netns/sbs"), "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start")
+                .stdout().strip()).isEqualTo("80");
+        assertThat(sh("nsenter", "--ipc=" + state.resolve("ipcns/sbs"), "cat", "/proc/sys/kernel/shmmni").stdout().strip())
+                .isEqualTo("1234");
+        assertThat(Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).strip())
+                .as("the host's value").isEqualTo(hostPorts);
+        c.stop("sbs", Duration.ZERO);
+        c.shutdown("sbs");
+
+        assertThatThrownBy(() -> c.create(pod("sbt", "panic").sysctl("kernel.panic", "1").build()))
+                .hasMessageContaining("sysctl kernel.panic is not namespaced")
+                .extracting(e -> ((BerthException) e).kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT);
+        assertThatThrownBy(() -> c.create(pod("sbu", "hostnet").namespaceOptions(new NamespaceOptions(NamespaceMode.NODE,
+                null, null, null)).sysctl("net.core.somaxconn", "1024").build()))
+                .hasMessageContaining("host's network namespace");
+        // a value the kernel refuses fails the start, naming the key, and leaves nothing
+        c.create(pod("sbv", "refused").sysctl("net.ipv4.ip_unprivileged_port_start", "not-a-number").build());
+        assertThatThrownBy(() -> c.start("sbv")).hasMessageContaining("net.ipv4.ip_unprivileged_port_start=not-a-number")
+                .extracting(e -> ((BerthException) e).kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT);
+        assertNothingHeldFor("sbv");
+    }
+
+    @Test
     void anInvalidHostnameIsRejectedAtCreate() throws Exception {
         PodSandboxController c = controller();
         assertThatThrownBy(() -> c.create(pod("sb9", "h").hostname("bad name!").build()))

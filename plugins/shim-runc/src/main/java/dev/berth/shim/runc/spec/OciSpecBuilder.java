@@ -3,6 +3,7 @@ package dev.berth.shim.runc.spec;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.berth.core.runtime.ContainerSpec;
+import dev.berth.core.sandbox.PodSysctls;
 import dev.berth.core.runtime.PodContext;
 import dev.berth.core.runtime.Resources;
 import dev.berth.core.runtime.SecurityOptions;
@@ -35,7 +36,6 @@ public final class OciSpecBuilder {
     private final CgroupsPath cgroupsPath;
     private final ResourcesJson resources;
     private final DeviceRules devices = new DeviceRules();
-    private final Sysctls sysctls = new Sysctls();
     private final ProtectedPaths protectedPaths = new ProtectedPaths();
 
     public OciSpecBuilder(SpecDefaults defaults) {
@@ -75,7 +75,7 @@ public final class OciSpecBuilder {
                 apparmor.forContainer(sec),
                 oomScoreAdj(spec.resources()));
         Oci.Linux linux = new Oci.Linux(
-                sysctls.forPod(pod),
+                PodSysctls.checked(pod.sysctls(), pod.hostNetwork(), pod.hostIpc()),
                 resources.toOci(spec.resources(), devices.cgroupRules(sec.privileged(), spec.devices())),
                 cgroupsPath.forContainer(pod.cgroupParent(), spec.id()),
                 namespaces.forContainer(pod, pidOfContainer),
