@@ -9,8 +9,8 @@ import java.util.Set;
  * table and writes the results as JSON. Every workload is bounded in count and time and cleans up after itself.
  */
 public final class BenchMain {
-    private static final Set<String> WORKLOADS = Set.of("all", "coldstart", "rss", "pull", "unpack", "containers");
-    private static final String USAGE = "usage: bench/run [--workload all|coldstart|rss|pull|unpack|containers] [--peer containerd] [-n N]";
+    private static final Set<String> WORKLOADS = Set.of("all", "coldstart", "rss", "pull", "unpack", "containers", "sandboxes");
+    private static final String USAGE = "usage: bench/run [--workload all|coldstart|rss|pull|unpack|containers|sandboxes] [--peer containerd] [-n N]";
     private static final int PULL_RUNS = 3;
 
     private BenchMain() {
@@ -70,6 +70,9 @@ public final class BenchMain {
         }
         if (all || workload.equals("containers")) {
             Containers.run(report, berth, peer, nGiven ? n : Containers.DEFAULT_N);
+        }
+        if (all || workload.equals("sandboxes")) {
+            Sandboxes.run(report, berth, peer, nGiven ? n : Sandboxes.DEFAULT_N);
         }
         report.print(System.out);
         if (results != null) {

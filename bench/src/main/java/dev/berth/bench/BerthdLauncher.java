@@ -29,6 +29,12 @@ final class BerthdLauncher implements DaemonLauncher {
 
     @Override
     public DaemonUnderTest launch(String plainHttpRegistry) throws IOException {
+        return launchForPods(plainHttpRegistry, null, null);
+    }
+
+    /** berthd needs no sandbox image; with {@code cni}, the pod sandbox controller networks pods with it. */
+    @Override
+    public DaemonUnderTest launchForPods(String plainHttpRegistry, String sandboxImage, Cni cni) throws IOException {
         Path dir = TempDirs.create("berthd");
         StringBuilder toml = new StringBuilder();
         toml.append("version = 1\n");
@@ -39,6 +45,11 @@ final class BerthdLauncher implements DaemonLauncher {
         if (plainHttpRegistry != null) {
             toml.append("\n[plugins.\"io.berth.grpc.v1.cri\".registry.hosts.\"").append(plainHttpRegistry).append("\"]\n");
             toml.append("plain_http = true\n");
+        }
+        if (cni != null) {
+            toml.append("\n[plugins.\"io.berth.sandbox.controller.v1.podsandbox\"]\n");
+            toml.append("cni_conf_dir = \"").append(cni.confDir()).append("\"\n");
+            toml.append("cni_bin_dirs = [\"").append(cni.binDir()).append("\"]\n");
         }
         Files.writeString(dir.resolve("config.toml"), toml);
         return DaemonUnderTest.start(name(), dir, List.of(berthd().toString(), "--config", dir.resolve("config.toml").toString()),

@@ -36,6 +36,38 @@ final class Cgroups {
         Set.copyOf(LIVE).forEach(Cgroups::removeAll);
     }
 
+    /** What is under one parent, over every hierarchy: distinct cgroup paths (the parent excluded) and pids. */
+    record Usage(int cgroups, int processes) {
+    }
+
+    /** Counts the cgroups below {@code parent} and the processes in them (and in it), in every hierarchy. */
+    static Usage usage(String parent) {
+        String relative = parent.replaceFirst("^/+", "");
+        Set<String> cgroups = new java.util.HashSet<>();
+        Set<String> pids = new java.util.HashSet<>();
+        for (Path top : hierarchies()) {
+            Path cg = top.resolve(relative);
+            if (!Files.isDirectory(cg)) {
+                continue;
+            }
+            try (Stream<Path> walk = Files.walk(cg)) {
+                for (Path d : walk.filter(Files::isDirectory).toList()) {
+                    if (!d.equals(cg)) {
+                        cgroups.add(cg.relativize(d).toString());
+                    }
+                    try {
+                        Files.readAllLines(d.resolve("cgroup.procs")).stream().filter(l -> !l.isBlank()).forEach(pids::add);
+                    } catch (IOException e) {
+                        // removed meanwhile
+                    }
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // removed meanwhile
+            }
+        }
+        return new Usage(cgroups.size(), pids.size());
+    }
+
     /** Kills the processes left in {@code parent}'s cgroups (by pid) and removes them; says what it could not. */
     static void removeAll(String parent) {
         String relative = parent.replaceFirst("^/+", "");

@@ -29,21 +29,23 @@ final class ContainerdLauncher implements DaemonLauncher {
 
     @Override
     public DaemonUnderTest launch(String plainHttpRegistry) throws IOException {
-        return start(plainHttpRegistry, null);
+        return start(plainHttpRegistry, null, null);
     }
 
     /**
      * Also: {@code sandbox_image} is {@code sandboxImage} (the pause image is not reachable without internet), runc's
      * state root is inside the temp dir (the runc shim's default is /run/containerd/runc), and, where this process
      * lacks CAP_SYS_RESOURCE (these build containers), {@code restrict_oom_score_adj} keeps containerd from asking
-     * runc for the pause container's -998, which runc cannot set there.
+     * runc for the pause container's -998, which runc cannot set there. Network namespaces are pinned under the CRI
+     * plugin's state dir (in the temp dir) rather than /var/run/netns. With {@code cni}, the CRI plugin's
+     * {@code conf_dir} and {@code bin_dir} are those.
      */
     @Override
-    public DaemonUnderTest launchForPods(String plainHttpRegistry, String sandboxImage) throws IOException {
-        return start(plainHttpRegistry, sandboxImage);
+    public DaemonUnderTest launchForPods(String plainHttpRegistry, String sandboxImage, Cni cni) throws IOException {
+        return start(plainHttpRegistry, sandboxImage, cni);
     }
 
-    private DaemonUnderTest start(String plainHttpRegistry, String sandboxImage) throws IOException {
+    private DaemonUnderTest start(String plainHttpRegistry, String sandboxImage, Cni cni) throws IOException {
         Path dir = TempDirs.create("containerd");
         Path socket = dir.resolve("containerd.sock");
         StringBuilder toml = new StringBuilder();
@@ -58,12 +60,17 @@ final class ContainerdLauncher implements DaemonLauncher {
             if (!hasCapSysResource()) {
                 toml.append("  restrict_oom_score_adj = true\n");
             }
+            toml.append("  netns_mounts_under_state_dir = true\n");
             toml.append("\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n");
             toml.append("  runtime_type = \"io.containerd.runc.v2\"\n");
             toml.append("\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n");
             toml.append("  Root = \"").append(dir.resolve("runc")).append("\"\n");
         }
-        toml.append("\n[plugins.\"io.containerd.grpc.v1.cri\".cni]\n  conf_dir = \"").append(dir.resolve("cni")).append("\"\n");
+        toml.append("\n[plugins.\"io.containerd.grpc.v1.cri\".cni]\n  conf_dir = \"")
+                .append(cni == null ? dir.resolve("cni") : cni.confDir()).append("\"\n");
+        if (cni != null) {
+            toml.append("  bin_dir = \"").append(cni.binDir()).append("\"\n");
+        }
         if (plainHttpRegistry != null) {
             toml.append("\n[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"").append(plainHttpRegistry).append("\"]\n");
             toml.append("  endpoint = [\"http://").append(plainHttpRegistry).append("\"]\n");

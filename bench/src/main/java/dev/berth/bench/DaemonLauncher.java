@@ -1,6 +1,7 @@
 package dev.berth.bench;
 
 import java.io.IOException;
+import java.nio.file.Path;
 
 /** Starts fresh instances of one CRI daemon, each with a new temp root and state (so each starts cold). */
 interface DaemonLauncher {
@@ -24,6 +25,16 @@ interface DaemonLauncher {
      * @param sandboxImage an image already in {@code plainHttpRegistry} whose default command runs until killed
      */
     default DaemonUnderTest launchForPods(String plainHttpRegistry, String sandboxImage) throws IOException {
-        return launch(plainHttpRegistry);
+        return launchForPods(plainHttpRegistry, sandboxImage, null);
+    }
+
+    /**
+     * Like {@link #launchForPods(String, String)}, with pods networked by the CNI configuration in {@code cni} (the
+     * same directory and plugin binaries for every daemon), or with the daemon's own empty CNI directory when null.
+     */
+    DaemonUnderTest launchForPods(String plainHttpRegistry, String sandboxImage, Cni cni) throws IOException;
+
+    /** Where the daemon finds its CNI network configuration and the CNI plugin executables. */
+    record Cni(Path confDir, Path binDir) {
     }
 }

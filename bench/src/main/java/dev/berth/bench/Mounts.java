@@ -15,19 +15,34 @@ final class Mounts {
 
     /** Mount points at or below {@code dir}, deepest first. */
     static List<Path> under(Path dir) throws IOException {
+        return under(dir, null);
+    }
+
+    /** Mount points at or below {@code dir} of file system type {@code fsType} (any when null), deepest first. */
+    static List<Path> under(Path dir, String fsType) throws IOException {
         Path root = dir.toAbsolutePath().normalize();
         List<Path> found = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             String[] f = line.split(" ");
             if (f.length > 4) {
                 Path mountPoint = Path.of(unescape(f[4]));
-                if (mountPoint.startsWith(root)) {
+                if (mountPoint.startsWith(root) && (fsType == null || fsType.equals(fsTypeOf(f)))) {
                     found.add(mountPoint);
                 }
             }
         }
         found.sort(Comparator.comparingInt(Path::getNameCount).reversed());
         return found;
+    }
+
+    /** The file system type: the field after the optional fields' "-" separator. */
+    private static String fsTypeOf(String[] fields) {
+        for (int i = 6; i + 1 < fields.length; i++) {
+            if (fields[i].equals("-")) {
+                return fields[i + 1];
+            }
+        }
+        return "";
     }
 
     /** Unmounts everything below {@code dir}; lazily when a plain unmount fails (busy). */

@@ -126,15 +126,17 @@ final class Report {
         return Math.round(d * 100) / 100.0;
     }
 
+    /** One decimal, two below 10 (ratios, MB per process). */
     private static String num(double d) {
-        return String.format(Locale.ROOT, "%.1f", d);
+        return String.format(Locale.ROOT, Math.abs(d) < 10 ? "%.2f" : "%.1f", d);
     }
 
     private static String kernel() {
         return readOr("/proc/sys/kernel/osrelease", System.getProperty("os.version"));
     }
 
-    private static String loadAverage() {
+    /** The 1, 5 and 15 minute load averages from /proc/loadavg. */
+    static String loadAverage() {
         String s = readOr("/proc/loadavg", "?");
         String[] f = s.split(" ");
         return f.length >= 3 ? f[0] + " " + f[1] + " " + f[2] : s;

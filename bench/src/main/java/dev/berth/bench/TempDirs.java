@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class TempDirs {
     private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+    /** Host changes outside /tmp (a CNI bridge, say) to undo after an interrupted run, once the rest is cleaned up. */
+    private static final Set<Runnable> LAST = ConcurrentHashMap.newKeySet();
     private static volatile boolean shuttingDown;
 
     private TempDirs() {
@@ -39,17 +41,41 @@ final class TempDirs {
         LIVE.remove(dir);
     }
 
-    /**
-     * Shutdown hook: after a normal run nothing is left; after Ctrl-C, kills the processes this JVM started (daemons,
-     * registry, skopeo: its descendants, by pid), unmounts what they left and removes the remaining directories.
-     */
+    /** Runs {@code undo} at the end of {@link #cleanUpAfterInterrupt} until {@link #forgetAtInterrupt} is called. */
+    static void atInterrupt(Runnable undo) {
+        LAST.add(undo);
+    }
+
+    static void forgetAtInterrupt(Runnable undo) {
+        LAST.remove(undo);
+    }
+
     /** Whether the JVM is shutting down (Ctrl-C, SIGTERM): workloads stop starting new things. */
     static boolean shuttingDown() {
         return shuttingDown;
     }
 
+    /**
+     * Shutdown hook: after a normal run nothing is left; after Ctrl-C, kills the processes this JVM started (daemons,
+     * registry, skopeo: its descendants, by pid), unmounts what they left and removes the remaining directories;
+     * then runs what {@link #atInterrupt} registered.
+     */
     static void cleanUpAfterInterrupt() {
         shuttingDown = true;
+        try {
+            cleanUpDirs();
+        } finally {
+            for (Runnable undo : Set.copyOf(LAST)) {
+                try {
+                    undo.run();
+                } catch (RuntimeException e) {
+                    System.err.println("bench: cleanup after interrupt: " + e);
+                }
+            }
+        }
+    }
+
+    private static void cleanUpDirs() {
         if (LIVE.isEmpty()) {
             return;
         }
