@@ -16,8 +16,10 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "berthctl", mixinStandardHelpOptions = true, versionProvider = BerthctlMain.ClientVersion.class,
         description = "Inspect and drive a CRI runtime (Berth, containerd, CRI-O) on this node.",
         subcommands = {VersionCommand.class, InfoCommand.class, ImageCommands.Images.class, ImageCommands.Pull.class,
-                ImageCommands.Rmi.class, ImageCommands.Inspecti.class, PluginsCommand.class, ConfigCommand.class,
-                CommandLine.HelpCommand.class})
+                ImageCommands.Rmi.class, ImageCommands.Inspecti.class, PodsCommand.class, PsCommand.class, RunpCommand.class,
+                CreateCommand.class, StartCommand.class, StopCommand.class, RmCommand.class, StoppCommand.class,
+                RmpCommand.class, ExecCommand.class, LogsCommand.class, InspectCommand.class, InspectpCommand.class,
+                StatsCommand.class, PluginsCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class})
 public final class BerthctlMain {
     static final String DEFAULT_ENDPOINT = "unix:///run/berth/berth.sock";
 
@@ -26,8 +28,10 @@ public final class BerthctlMain {
             description = "CRI socket (default: $CONTAINER_RUNTIME_ENDPOINT or ${DEFAULT-VALUE}).")
     String endpoint;
 
-    @Option(names = {"-t", "--timeout"}, scope = ScopeType.INHERIT, defaultValue = "10",
-            description = "Seconds to wait for the runtime (default ${DEFAULT-VALUE}).")
+    // Not inherited: as in crictl, it goes before the command, so that `stop -t`, `exec -t/--timeout` and
+    // `logs -t` keep crictl's meanings.
+    @Option(names = {"-t", "--timeout"}, defaultValue = "10",
+            description = "Seconds to wait for the runtime (default ${DEFAULT-VALUE}); give it before the command.")
     long timeoutSeconds;
 
     public static void main(String[] args) {
@@ -40,6 +44,7 @@ public final class BerthctlMain {
         CommandLine cl = new CommandLine(new BerthctlMain());
         cl.setOut(out);
         cl.setErr(err);
+        cl.getSubcommands().get("exec").setStopAtPositional(true); // exec ID sh -c '…' needs no "--"
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("berthctl: " + Errors.describe(e));
             cmd.getErr().flush();

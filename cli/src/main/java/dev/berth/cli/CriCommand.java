@@ -3,7 +3,10 @@ package dev.berth.cli;
 import dev.berth.api.cri.v1.ImageServiceGrpc;
 import dev.berth.api.cri.v1.RuntimeServiceGrpc;
 import dev.berth.core.client.UnixSocketChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,5 +49,47 @@ abstract class CriCommand implements Callable<Integer> {
 
     PrintWriter out() {
         return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    /** Something berthctl itself refuses (e.g. removing a running container without -f); printed, exit 1. */
+    static final class Refused extends RuntimeException {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    /** One id's work for {@link #eachId}. */
+    @FunctionalInterface
+    interface IdAction {
+        void run(String id) throws Exception;
+    }
+
+    /**
+     * Runs {@code action} for every id, going on past an id that fails (its error is printed, naming it); returns 1
+     * if any failed. An unreachable runtime stops at once.
+     */
+    int eachId(List<String> ids, IdAction action) throws Exception {
+        int rc = 0;
+        for (String id : ids) {
+            try {
+                action.run(id);
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                    throw e;
+                }
+                err().println("berthctl: " + Errors.describe(e));
+                rc = 1;
+            } catch (Refused e) {
+                err().println("berthctl: " + e.getMessage());
+                rc = 1;
+            }
+            out().flush();
+            err().flush();
+        }
+        return rc;
     }
 }

@@ -16,6 +16,9 @@ final class Errors {
             }
             return st.getCode() + ": " + st.getDescription();
         }
+        if (e instanceof java.nio.file.NoSuchFileException f) {
+            return "no such file: " + f.getFile();
+        }
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 }

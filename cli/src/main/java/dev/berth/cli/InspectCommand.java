@@ -1,0 +1,24 @@
+package dev.berth.cli;
+
+import dev.berth.api.cri.v1.ContainerStatusRequest;
+import dev.berth.api.cri.v1.ContainerStatusResponse;
+import dev.berth.core.client.UnixSocketChannel;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code berthctl inspect ID...}: ContainerStatus (verbose) as JSON. */
+@Command(name = "inspect", description = "Show containers' status (CRI ContainerStatus, verbose: pid, spec, …) as JSON.")
+final class InspectCommand extends CriCommand {
+    @Parameters(arity = "1..*", paramLabel = "ID", description = "Container ids or unique prefixes.")
+    List<String> ids;
+
+    @Override
+    int call(UnixSocketChannel ch) throws Exception {
+        return eachId(ids, id -> {
+            ContainerStatusResponse r = runtime(ch).containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id)
+                    .setVerbose(true).build());
+            out().print(StatusJson.write(r.getStatus(), r.getInfoMap()));
+        });
+    }
+}
