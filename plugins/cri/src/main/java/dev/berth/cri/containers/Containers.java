@@ -97,6 +97,18 @@ public final class Containers implements AutoCloseable {
     private void reconcile() {
         Map<String, ContainerRecord> records = new LinkedHashMap<>();
         store.list().forEach(r -> records.put(r.id(), r));
+        for (ContainerRecord r : records.values()) {
+            RuntimeShim shim = shims.get(r.runtime());
+            if (shim != null && !shimKnows(shim, r.id())) {
+                // the daemon died inside CreateContainer before the runtime recorded it: the create never completed
+                LOG.warn("container {}: its create was cut short (the runtime never recorded it); removing it", r.id());
+                if (snapshots != null) {
+                    quietly(() -> snapshots.remove(r.snapshotKey()));
+                }
+                store.remove(r.id());
+            }
+        }
+        records.keySet().retainAll(store.list().stream().map(ContainerRecord::id).toList());
         for (RuntimeShim shim : shims.values()) {
             for (ContainerStatus s : shim.list()) {
                 if (!records.containsKey(s.id())) {
@@ -113,6 +125,18 @@ public final class Containers implements AutoCloseable {
                 LOG.warn("container layer {}: no container record; removing it", key);
                 quietly(() -> snapshots.remove(key));
             }
+        }
+    }
+
+    private static boolean shimKnows(RuntimeShim shim, String id) {
+        try {
+            shim.status(id);
+            return true;
+        } catch (BerthException e) {
+            if (e.kind() == ErrorKind.NOT_FOUND) {
+                return false;
+            }
+            throw e;
         }
     }
 
@@ -227,8 +251,8 @@ public final class Containers implements AutoCloseable {
     public void stopAll(String sandboxId) {
         for (ContainerRecord r : ofSandbox(sandboxId)) {
             RuntimeShim shim = shims.get(r.runtime());
-            if (shim != null) {
-                stop(r, Duration.ZERO);
+            if (shim != null && shimKnows(shim, r.id())) {
+                stop(r, Duration.ZERO); // one the runtime does not know has nothing running to stop
             }
         }
     }

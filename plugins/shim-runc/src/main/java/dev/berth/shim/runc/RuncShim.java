@@ -503,6 +503,13 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         int running = 0;
         for (ContainerRecord r : all) {
             ContainerStatus st = compute(r);
+            if (st.state() == ContainerState.CREATED && startedMeanwhile(r)) {
+                // the daemon died between runc start and recording it: the container runs, and a retried
+                // StartContainer must not treat it as a failed start
+                r = r.withStarted(Instant.now());
+                update(r);
+                st = compute(r);
+            }
             if (st.state() == ContainerState.EXITED) {
                 settle(r.id()); // reports exits that happened while the daemon was down
             } else {
@@ -529,6 +536,12 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         if (!all.isEmpty()) {
             LOG.info("recovered {} containers ({} created or running)", all.size(), running);
         }
+    }
+
+    /** Whether the runtime says a container recorded as created has started (its init left {@code runc init}). */
+    private boolean startedMeanwhile(ContainerRecord r) {
+        return runc(r).state(r.id()).map(st -> st.status().equals("running") || st.status().equals("stopped"))
+                .orElse(false);
     }
 
     /**
