@@ -83,22 +83,22 @@ final class Containers {
             Map<String, Samples> by = new LinkedHashMap<>();
             List<DaemonLauncher> launchers = peer == null ? List.of(berth) : List.of(berth, peer);
             for (DaemonLauncher l : launchers) {
-                checkNotShuttingDown();
+                TempDirs.checkNotShuttingDown();
                 try {
                     by.put(l.name(), measure(l, registry.host(), image, n, Cgroups.track("/berth-bench-" + tag + "-" + l.name()), work));
                 } catch (Exception e) {
                     // one side failing must not hide the others' figures
                     e.printStackTrace();
-                    report.fail("containers on " + l.name() + ": " + firstLine(e));
+                    report.fail("containers on " + l.name() + ": " + Report.firstLine(e));
                 }
             }
             List<Double> floor = null;
-            checkNotShuttingDown();
+            TempDirs.checkNotShuttingDown();
             try {
                 floor = runcFloor(n, Cgroups.track("/berth-bench-" + tag + "-runc"));
             } catch (Exception e) {
                 e.printStackTrace();
-                report.fail("containers runc floor: " + firstLine(e));
+                report.fail("containers runc floor: " + Report.firstLine(e));
             }
             addRows(report, by.get(berth.name()), peer == null ? null : by.get(peer.name()), floor, n, peer);
         } finally {
@@ -106,25 +106,7 @@ final class Containers {
         }
     }
 
-    /** Ctrl-C or SIGTERM: start nothing more (the shutdown hook is cleaning up meanwhile). */
-    private static void checkNotShuttingDown() {
-        if (TempDirs.shuttingDown()) {
-            throw new IllegalStateException("interrupted: shutting down");
-        }
-    }
 
-    private static String firstLine(Throwable e) {
-        String s = String.valueOf(e.getMessage());
-        Throwable c = e;
-        while (c.getCause() != null) {
-            c = c.getCause();
-        }
-        if (c != e) {
-            s = String.valueOf(c);
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
 
     /** Rows when berth gave figures; the notes say every side's figures either way. */
     private static void addRows(Report report, Samples b, Samples p, List<Double> floor, int n, DaemonLauncher peer) {
@@ -212,7 +194,7 @@ final class Containers {
                 cleanup.pods.add(podId);
                 System.err.printf(Locale.ROOT, "bench: containers %s: image pulled, pod %s running%n", d.name(), podId);
                 for (int i = 0; i < n; i++) {
-                    checkNotShuttingDown();
+                    TempDirs.checkNotShuttingDown();
                     long t0 = System.nanoTime();
                     String id = create(rt, podId, pod, image, "c" + i);
                     long t1 = System.nanoTime();
@@ -228,7 +210,7 @@ final class Containers {
                 // top up to RSS_CONTAINERS (not timed), within a time budget
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TOP_UP_BUDGET_MILLIS);
                 for (int i = n; i < RSS_CONTAINERS && System.nanoTime() < deadline; i++) {
-                    checkNotShuttingDown();
+                    TempDirs.checkNotShuttingDown();
                     String id = create(rt, podId, pod, image, "c" + i);
                     cleanup.containers.add(id);
                     start(rt, id);
@@ -317,7 +299,7 @@ final class Containers {
         try (RuncFloor floor = RuncFloor.prepare(cgroupParent)) {
             String prefix = "berth-bench-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + "-";
             for (int i = 0; i < n; i++) {
-                checkNotShuttingDown();
+                TempDirs.checkNotShuttingDown();
                 ms.add(floor.runOnce(prefix + i));
             }
         } finally {

@@ -149,4 +149,18 @@ final class Report {
             return fallback;
         }
     }
+
+    /** The first line of what went wrong, with the root cause when there is one: for one row of a report. */
+    static String firstLine(Throwable e) {
+        String s = String.valueOf(e.getMessage());
+        Throwable c = e;
+        while (c.getCause() != null) {
+            c = c.getCause();
+        }
+        if (c != e) {
+            s = String.valueOf(c);
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
 }

@@ -113,14 +113,14 @@ final class Sandboxes {
                 Map<String, Samples> by = new LinkedHashMap<>();
                 List<DaemonLauncher> launchers = peer == null ? List.of(berth) : List.of(berth, peer);
                 for (DaemonLauncher l : launchers) {
-                    checkNotShuttingDown();
+                    TempDirs.checkNotShuttingDown();
                     try {
                         by.put(l.name(), measure(l, registry.host(), image, n,
                                 Cgroups.track("/berth-bench-" + tag + "-sandboxes-" + l.name()), net, work));
                     } catch (Exception e) {
                         // one side failing must not hide the others' figures
                         e.printStackTrace();
-                        report.fail("sandboxes on " + l.name() + ": " + firstLine(e));
+                        report.fail("sandboxes on " + l.name() + ": " + Report.firstLine(e));
                     } finally {
                         // the next daemon starts with no bridge and no IPAM data, as the first did
                         List<String> undone = net.reset();
@@ -136,24 +136,7 @@ final class Sandboxes {
         }
     }
 
-    private static void checkNotShuttingDown() {
-        if (TempDirs.shuttingDown()) {
-            throw new IllegalStateException("interrupted: shutting down");
-        }
-    }
 
-    private static String firstLine(Throwable e) {
-        String s = String.valueOf(e.getMessage());
-        Throwable c = e;
-        while (c.getCause() != null) {
-            c = c.getCause();
-        }
-        if (c != e) {
-            s = String.valueOf(c);
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
 
     // ---------------------------------------------------------------- report
 
@@ -295,7 +278,7 @@ final class Sandboxes {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PHASE_BUDGET_MILLIS);
         List<Double> ms = new ArrayList<>();
         for (int i = 0; i < n && System.nanoTime() < deadline; i++) {
-            checkNotShuttingDown();
+            TempDirs.checkNotShuttingDown();
             PodSandboxConfig pod = pods.next(phase);
             long t0 = System.nanoTime();
             String id = runPod(rt, pod);
@@ -356,7 +339,7 @@ final class Sandboxes {
             throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TOP_UP_BUDGET_MILLIS);
         while (cleanup.pods.size() < target && System.nanoTime() < deadline) {
-            checkNotShuttingDown();
+            TempDirs.checkNotShuttingDown();
             cleanup.pods.add(runPod(rt, pods.next("fill")));
         }
         while (cleanup.pods.size() > target && System.nanoTime() < deadline) {

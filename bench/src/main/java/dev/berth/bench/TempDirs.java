@@ -105,4 +105,11 @@ final class TempDirs {
             }
         }
     }
+
+    /** Ctrl-C or SIGTERM: start nothing more (the shutdown hook is cleaning up meanwhile). */
+    static void checkNotShuttingDown() {
+        if (shuttingDown()) {
+            throw new IllegalStateException("interrupted: shutting down");
+        }
+    }
 }

@@ -394,49 +394,14 @@ class ContainersIT {
     @AfterEach
     void cleanUp() throws Exception {
         for (Berthd d : daemons) {
-            if (d.process().isAlive()) {
-                try {
-                    for (PodSandbox p : d.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-                        d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-                        d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-                    }
-                } catch (RuntimeException e) {
-                    System.err.println("cleanup through the CRI failed, cleaning up by hand: " + e);
-                }
-            }
+            HostCleanup.removeAllPods(d);
             d.close();
         }
         if (dir == null) {
             return;
         }
-        // By hand, whatever the CRI could not remove: runc containers, monitors, mounts, cgroups.
-        Path runcRoot = dir.resolve("state/io.berth.runtime.v2.runc/runc");
-        if (Files.isDirectory(runcRoot)) {
-            try (Stream<Path> ids = Files.list(runcRoot)) {
-                for (Path id : ids.toList()) {
-                    sh("runc", "--root", runcRoot.toString(), "delete", "--force", id.getFileName().toString());
-                }
-            }
-        }
-        for (String p : processesMentioning(dir.toString())) {
-            sh("kill", "-9", p.substring(0, p.indexOf(':')));
-        }
-        for (Path m : mountsUnder(dir)) {
-            sh("umount", "-l", m.toString());
-        }
-        List<Path> leftCgroups = new ArrayList<>();
-        try (Stream<Path> controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path ctl : controllers.toList()) {
-                Path cg = ctl.resolve(cgroupParent.substring(1));
-                if (Files.isDirectory(cg)) {
-                    leftCgroups.add(cg);
-                    try (Stream<Path> tree = Files.walk(cg)) {
-                        tree.filter(Files::isDirectory).sorted((a, b) -> b.getNameCount() - a.getNameCount())
-                                .forEach(p -> p.toFile().delete());
-                    }
-                }
-            }
-        }
+        HostCleanup.runtimeLeftovers(dir);
+        HostCleanup.removeCgroupTree(cgroupParent);
         assertThat(mountsUnder(dir)).as("mounts left under " + dir).isEmpty();
         assertThat(processesMentioning(dir.toString())).as("processes left").isEmpty();
     }

@@ -264,17 +264,7 @@ class PodNetworkIT {
     @AfterEach
     void cleanUp() throws Exception {
         for (Berthd d : daemons) {
-            if (d.process().isAlive()) {
-                try {
-                    for (PodSandbox p : d.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-                        podIds.add(p.getId());
-                        d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-                        d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-                    }
-                } catch (RuntimeException e) {
-                    System.err.println("cleanup through the CRI failed, cleaning up by hand: " + e);
-                }
-            }
+            podIds.addAll(HostCleanup.removeAllPods(d));
             d.close();
         }
         if (dir == null) {

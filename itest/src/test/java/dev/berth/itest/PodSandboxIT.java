@@ -222,16 +222,7 @@ class PodSandboxIT {
     @AfterEach
     void cleanUp() throws Exception {
         for (Berthd d : daemons) {
-            if (d.process().isAlive()) {
-                try {
-                    for (PodSandbox p : list(d, PodSandboxFilter.getDefaultInstance())) {
-                        d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-                        d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-                    }
-                } catch (RuntimeException e) {
-                    System.err.println("cleanup through the CRI failed, cleaning up by hand: " + e);
-                }
-            }
+            HostCleanup.removeAllPods(d);
             d.close();
         }
         if (dir == null) {
