@@ -3,10 +3,10 @@ package dev.berth.itest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.berth.api.cri.v1.CheckpointContainerRequest;
 import dev.berth.api.cri.v1.ContainerStatusRequest;
 import dev.berth.api.cri.v1.ExecRequest;
 import dev.berth.api.cri.v1.PodSandboxStatsRequest;
-import dev.berth.api.cri.v1.RuntimeConfigRequest;
 import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.RuntimeCondition;
 import dev.berth.api.cri.v1.StatusRequest;
@@ -71,9 +71,11 @@ class CriBasicsIT {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
                     assertThat(e.getStatus().getDescription()).contains("Exec", "issue #8", "Streaming");
                 });
-        assertThatThrownBy(() -> d.runtime().runtimeConfig(RuntimeConfigRequest.getDefaultInstance()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
-                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+        assertThatThrownBy(() -> d.runtime().checkpointContainer(CheckpointContainerRequest.newBuilder()
+                .setContainerId("abc").build())).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+                    assertThat(e.getStatus().getDescription()).contains("CheckpointContainer", "issue #13");
+                });
         // landed RPCs answer: an unknown pod is NOT_FOUND, not UNIMPLEMENTED
         assertThatThrownBy(() -> d.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId("abc").build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,

@@ -89,4 +89,12 @@ public interface RuntimeShim {
      * @return closing it stops the calls
      */
     AutoCloseable subscribe(Consumer<RuntimeEvent> listener);
+
+    /**
+     * The cgroup driver this shim's containers are placed with, as configured and checked against the host at start.
+     * Shims that do not manage cgroups through systemd keep the default.
+     */
+    default CgroupDriver cgroupDriver() {
+        return CgroupDriver.CGROUPFS;
+    }
 }

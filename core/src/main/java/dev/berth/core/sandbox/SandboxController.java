@@ -62,4 +62,15 @@ public interface SandboxController {
     default NetworkReadiness networkReady() {
         return NetworkReadiness.ok();
     }
+
+    /**
+     * The node's pod CIDRs changed (the kubelet's {@code UpdateRuntimeConfig}): the controller networks new pods
+     * from them where its network configuration asks for them, and keeps them across restarts. The CIDRs are valid
+     * (IPv4 or IPv6, with a prefix length) and not empty. Controllers that allocate no addresses ignore them.
+     *
+     * @throws dev.berth.core.errdefs.BerthException when the controller cannot apply them (e.g. its configuration
+     *         template is broken), naming what to fix
+     */
+    default void updatePodCidrs(List<String> cidrs) {
+    }
 }

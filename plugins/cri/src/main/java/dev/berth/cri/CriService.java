@@ -9,6 +9,7 @@ import dev.berth.core.plugin.DaemonInfo;
 import dev.berth.core.plugin.PluginInfo;
 import dev.berth.core.plugin.PluginTypes;
 import dev.berth.cri.images.Images;
+import dev.berth.cri.sandboxes.PodCidrList;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.status.RuntimeConditions;
 import java.util.List;
@@ -225,12 +226,23 @@ public final class CriService {
     }
 
     // ---- runtime-wide ----
+    /** Passes the node's pod CIDRs to the sandbox controllers; an empty {@code pod_cidr} changes nothing. */
     public UpdateRuntimeConfigResponse updateRuntimeConfig(UpdateRuntimeConfigRequest r) {
-        throw pending("UpdateRuntimeConfig", LAST_RPCS);
+        List<String> cidrs = PodCidrList.parse(r.getRuntimeConfig().getNetworkConfig().getPodCidr());
+        if (!cidrs.isEmpty()) {
+            sandboxes.updatePodCidrs(cidrs);
+        }
+        return UpdateRuntimeConfigResponse.getDefaultInstance();
     }
 
+    /** The cgroup driver of the default runtime handler's shim, so the kubelet can use the same one. */
     public RuntimeConfigResponse runtimeConfig(RuntimeConfigRequest r) {
-        throw pending("RuntimeConfig", LAST_RPCS);
+        dev.berth.api.cri.v1.CgroupDriver driver = switch (containers.cgroupDriver(sandboxes.defaultHandler().runtime())) {
+            case SYSTEMD -> dev.berth.api.cri.v1.CgroupDriver.SYSTEMD;
+            case CGROUPFS -> dev.berth.api.cri.v1.CgroupDriver.CGROUPFS;
+        };
+        return RuntimeConfigResponse.newBuilder()
+                .setLinux(LinuxRuntimeConfiguration.newBuilder().setCgroupDriver(driver)).build();
     }
 
     public CheckpointContainerResponse checkpointContainer(CheckpointContainerRequest r) {

@@ -64,6 +64,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private final PodSysctlWriter sysctls = new PodSysctlWriter(runner);
     private final PidNamespaceHolders holders = new PidNamespaceHolders(Duration.ofSeconds(10), Duration.ofSeconds(10));
     private final CniNetwork cni;
+    private final PodCidrs podCidrs;
     private final SandboxFiles files;
     private final Clock clock;
     /** Striped so that calls for one sandbox serialise while different sandboxes mostly proceed in parallel. */
@@ -89,6 +90,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
         }
         Files.createDirectories(root);
         Files.createDirectories(this.state.resolve("sandboxes"));
+        this.podCidrs = new PodCidrs(root, settings.cniConfTemplate(), settings.cniConfDir());
         this.store = new SandboxStore(root.resolve("sandboxes.db"));
         reconcile();
     }
@@ -224,6 +226,11 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     public NetworkReadiness networkReady() {
         return CniConfList.loadFirst(settings.cniConfDir()).isPresent() ? NetworkReadiness.ok()
                 : NetworkReadiness.notReady(noNetworkConfig());
+    }
+
+    @Override
+    public void updatePodCidrs(List<String> cidrs) {
+        podCidrs.update(cidrs);
     }
 
     @Override
@@ -471,7 +478,8 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     }
 
     private String noNetworkConfig() {
-        return "no network config in " + settings.cniConfDir();
+        return "no network config in " + settings.cniConfDir() + (podCidrs.waitingForCidrs()
+                ? " (cni_conf_template is rendered there once the node's pod CIDR arrives through UpdateRuntimeConfig)" : "");
     }
 
     private SandboxRecord require(String id) {

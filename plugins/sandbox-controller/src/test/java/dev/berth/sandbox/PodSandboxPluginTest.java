@@ -34,6 +34,7 @@ class PodSandboxPluginTest {
         assertThat(s.cniBinDirs()).containsExactly(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin"));
         assertThat(s.shmSizeBytes()).isEqualTo(64L << 20);
         assertThat(s.cniTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.cniConfTemplate()).isNull();
     }
 
     @Test

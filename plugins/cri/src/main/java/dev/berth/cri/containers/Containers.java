@@ -21,6 +21,7 @@ import dev.berth.core.runtime.ContainerState;
 import dev.berth.core.runtime.ContainerStatus;
 import dev.berth.core.runtime.ExecResult;
 import dev.berth.core.runtime.RuntimeEvent;
+import dev.berth.core.runtime.CgroupDriver;
 import dev.berth.core.runtime.RuntimeShim;
 import dev.berth.core.sandbox.SandboxState;
 import dev.berth.core.snapshot.Snapshotter;
@@ -438,6 +439,15 @@ public final class Containers implements AutoCloseable {
             }
         }
         return Optional.of(b.build());
+    }
+
+    /**
+     * The cgroup driver of the runtime shim plugin {@code runtime}.
+     *
+     * @throws BerthException FAILED_PRECONDITION naming the plugin when it is not running
+     */
+    public CgroupDriver cgroupDriver(String runtime) {
+        return shim(runtime).cgroupDriver();
     }
 
     // ---------------------------------------------------------------- helpers

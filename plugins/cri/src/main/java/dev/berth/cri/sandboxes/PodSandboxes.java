@@ -164,6 +164,34 @@ public final class PodSandboxes {
         return all().stream().map(SandboxStatus::id).toList();
     }
 
+    /** The handler an empty {@code runtime_handler} means; its runtime answers {@code RuntimeConfig}. */
+    public RuntimeHandler defaultHandler() {
+        return handlers.defaultHandler();
+    }
+
+    /**
+     * Hands the node's pod CIDRs to every running sandbox controller. All are tried; the first failure is thrown
+     * with the others suppressed, so a kubelet retry reaches the ones that failed.
+     */
+    public void updatePodCidrs(List<String> cidrs) {
+        RuntimeException failed = null;
+        for (Map.Entry<String, SandboxController> c : controllers.entrySet()) {
+            try {
+                c.getValue().updatePodCidrs(cidrs);
+            } catch (RuntimeException e) {
+                LOG.warn("sandboxer \"{}\": pod CIDRs {} not applied: {}", c.getKey(), cidrs, e.getMessage());
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
     /**
      * The CRI {@code NetworkReady} condition: whether the default runtime handler's sandbox controller can network
      * new pods.

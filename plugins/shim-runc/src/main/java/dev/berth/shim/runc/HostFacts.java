@@ -60,6 +60,19 @@ public final class HostFacts {
                 + String.join(":", new ArrayList<>(dirs)) + "; install it or set " + key + " to its absolute path");
     }
 
+    /**
+     * Checks that systemd runs when the configuration asks for the systemd cgroup driver; otherwise every container
+     * would fail at create, far from the cause. The test is sd_booted(3)'s: {@code /run/systemd/system} is a directory.
+     *
+     * @throws BerthException FAILED_PRECONDITION naming {@code systemd_cgroup}
+     */
+    public static void requireSystemdIfConfigured(boolean systemdCgroup, Path runSystemd) {
+        if (systemdCgroup && !Files.isDirectory(runSystemd)) {
+            throw new BerthException(ErrorKind.FAILED_PRECONDITION, "systemd_cgroup = true, but this host does not run "
+                    + "systemd (" + runSystemd + " is not a directory); set systemd_cgroup = false to use cgroupfs");
+        }
+    }
+
     /** Whether the host runs the unified cgroup hierarchy only (cgroup v2). */
     public static boolean cgroupV2(Path cgroupRoot) {
         return Files.exists(cgroupRoot.resolve("cgroup.controllers"));

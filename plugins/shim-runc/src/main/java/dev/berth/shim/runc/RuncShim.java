@@ -5,6 +5,7 @@ import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.fs.FileTrees;
 import dev.berth.core.mount.Mounts;
 import dev.berth.core.process.ProcessRunner;
+import dev.berth.core.runtime.CgroupDriver;
 import dev.berth.core.runtime.ContainerSpec;
 import dev.berth.core.runtime.ContainerState;
 import dev.berth.core.runtime.ContainerStats;
@@ -96,6 +97,11 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         }
         this.exits = new ExitWatcher(this::settle);
         recover();
+    }
+
+    @Override
+    public CgroupDriver cgroupDriver() {
+        return settings.systemdCgroup() ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS;
     }
 
     // ---------------------------------------------------------------- lifecycle

@@ -12,14 +12,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Registers {@code io.berth.runtime.v2.runc}: finds runc and conmon, learns the host's cgroup layout and whether
- * oom_score_adj may be lowered, and recovers the containers of an earlier run.
+ * Registers {@code io.berth.runtime.v2.runc}: checks that systemd runs if its cgroup driver is configured, finds runc
+ * and conmon, learns the host's cgroup layout and whether oom_score_adj may be lowered, and recovers the containers
+ * of an earlier run.
  */
 public final class RuncShimPlugin implements PluginProvider {
     /** The plugin id, the name a runtime handler refers to. */
     public static final String ID = "runc";
     private static final Logger LOG = LoggerFactory.getLogger(RuncShimPlugin.class);
     private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+    /** Present exactly when systemd is the init system (sd_booted). */
+    private static final Path RUN_SYSTEMD = Path.of("/run/systemd/system");
 
     @Override
     public List<Registration> registrations() {
@@ -28,6 +31,7 @@ public final class RuncShimPlugin implements PluginProvider {
 
     private static RuncShim init(InitContext ctx) {
         RuncShimSettings s = RuncShimSettings.from(ctx.config());
+        HostFacts.requireSystemdIfConfigured(s.systemdCgroup(), RUN_SYSTEMD);
         String path = System.getenv("PATH");
         Path runc = HostFacts.findExecutable(s.runtimePath(), "runtime_path", path);
         Path conmon = HostFacts.findExecutable(s.conmonPath(), "conmon_path", path);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.errdefs.ErrorKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -34,6 +35,18 @@ class HostFactsTest {
                 .hasMessageContaining("no-such-tool-xyz");
         assertThatThrownBy(() -> HostFacts.findExecutable("/no/such", "runtime_path", ""))
                 .hasMessageContaining("runtime_path");
+    }
+
+    @Test
+    void systemdCgroupDriverNeedsARunningSystemd() throws Exception {
+        Path noSystemd = tmp.resolve("run/systemd/system");
+        HostFacts.requireSystemdIfConfigured(false, noSystemd);
+        assertThatThrownBy(() -> HostFacts.requireSystemdIfConfigured(true, noSystemd))
+                .isInstanceOfSatisfying(BerthException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
+                .hasMessage("systemd_cgroup = true, but this host does not run systemd (" + noSystemd
+                        + " is not a directory); set systemd_cgroup = false to use cgroupfs");
+        Files.createDirectories(noSystemd);
+        HostFacts.requireSystemdIfConfigured(true, noSystemd);
     }
 
     @Test
