@@ -320,6 +320,28 @@ class RuncShimTest {
     }
 
     @Test
+    void aStartTheDaemonDidNotLiveToRecordIsFoundAtRestart() throws Exception {
+        RuncShim first = newShim();
+        first.create(spec("half", List.of("sleep", "1000"), logs.resolve("half.log"), Resources.none()));
+        first.close();
+        shims.remove(first);
+        // what a daemon killed right after `runc start` leaves: runc started it, the record still says created
+        ProcessRunner.Result started = new ProcessRunner().run(List.of(runcPath.toString(), "--root",
+                state.resolve(RuncShim.RUNC_DIR).toString(), "start", "half"), Map.of(), null, Duration.ofSeconds(20));
+        assertThat(started.ok()).as(started.message()).isTrue();
+
+        RuncShim second = newShim();
+        ContainerStatus st = second.status("half");
+        assertThat(st.state()).isEqualTo(ContainerState.RUNNING);
+        assertThat(st.startedAt()).isNotNull();
+        // a retried StartContainer must not kill it: it is refused, and the container keeps running
+        assertThatThrownBy(() -> second.start("half")).hasMessageContaining("RUNNING");
+        assertThat(second.status("half").state()).isEqualTo(ContainerState.RUNNING);
+        second.delete("half");
+        assertNothingLeft();
+    }
+
+    @Test
     void lostMonitorIsReportedAsExited() throws Exception {
         RuncShim shim = newShim();
         startRunning(shim, "orphan", List.of("sleep", "1000"), Resources.none());
