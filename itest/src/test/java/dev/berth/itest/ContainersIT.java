@@ -45,7 +45,6 @@ import dev.berth.api.cri.v1.PodSandboxMetadata;
 import dev.berth.api.cri.v1.PodSandboxStats;
 import dev.berth.api.cri.v1.PodSandboxStatsRequest;
 import dev.berth.api.cri.v1.ListPodSandboxStatsRequest;
-import dev.berth.api.cri.v1.PullImageRequest;
 import dev.berth.api.cri.v1.RemoveContainerRequest;
 import dev.berth.api.cri.v1.RemovePodSandboxRequest;
 import dev.berth.api.cri.v1.ReopenContainerLogRequest;
@@ -55,9 +54,7 @@ import dev.berth.api.cri.v1.StatusRequest;
 import dev.berth.api.cri.v1.StopContainerRequest;
 import dev.berth.api.cri.v1.StopPodSandboxRequest;
 import dev.berth.api.cri.v1.UpdateContainerResourcesRequest;
-import dev.berth.itest.registry.LocalRegistry;
 import dev.berth.itest.registry.Registries;
-import dev.berth.itest.registry.TestImages;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -99,7 +96,7 @@ class ContainersIT {
     @Test
     void containerLifecycleLogsExecStatsAndUpdate(Daemons.Session s, Registries r) throws Exception {
         Berthd d = start(s, s.config());
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         assertThat(d.runtime().status(StatusRequest.getDefaultInstance()).getStatus().getConditionsList())
                 .filteredOn(c -> c.getType().equals("RuntimeReady")).singleElement()
                 .satisfies(c -> assertThat(c.getStatus()).as(c.getMessage()).isTrue());
@@ -193,7 +190,7 @@ class ContainersIT {
     @Test
     void exitCodesAndReasons(Daemons.Session s, Registries r) throws Exception {
         Berthd d = start(s, s.config());
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         String pod = runPod(d, "jobs");
         String ok = create(d, pod, "ok", image, List.of("sh", "-c", "exit 0"));
         String three = create(d, pod, "three", image, List.of("sh", "-c", "exit 3"));
@@ -220,7 +217,7 @@ class ContainersIT {
     @Test
     void badRequestsAreRefusedNamingWhatIsWrongAndLeaveNothing(Daemons.Session s, Registries r) throws Exception {
         Berthd d = start(s, s.config());
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         String pod = runPod(d, "bad");
 
         expect(() -> create(d, "0123456789abcdef", "x", image, List.of("true")), Status.Code.NOT_FOUND, "sandbox 0123456789abcdef");
@@ -263,7 +260,7 @@ class ContainersIT {
     void containersOutliveADaemonKilledWithSigkill(Daemons.Session s, Registries r) throws Exception {
         TestConfig c = s.config();
         Berthd d = start(s, c);
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         String pod = runPod(d, "survivor");
         String ticker = create(d, pod, "ticker", image, List.of("sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done"));
         String quitter = create(d, pod, "quitter", image, List.of("sh", "-c", "sleep 1; exit 7"));
@@ -288,7 +285,7 @@ class ContainersIT {
     @Test
     void eventsStreamTheLifecycleAndSecurityContextIsHonoured(Daemons.Session s, Registries r) throws Exception {
         Berthd d = start(s, s.config());
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         String pod = runPod(d, "events");
         java.util.concurrent.BlockingQueue<ContainerEventResponse> events = new java.util.concurrent.LinkedBlockingQueue<>();
         io.grpc.Context.CancellableContext listening = io.grpc.Context.current().withCancellation();
@@ -346,7 +343,7 @@ class ContainersIT {
     @Test
     void containersOfAPodSharingItsPidNamespaceSeeEachOther(Daemons.Session s, Registries r) throws Exception {
         Berthd d = start(s, s.config());
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         String pod = runPod(d, "shared", "", NamespaceMode.POD);
         java.util.function.UnaryOperator<ContainerConfig.Builder> sharedPid = c -> c.setLinux(LinuxContainerConfig.newBuilder()
                 .setSecurityContext(LinuxContainerSecurityContext.newBuilder().setNamespaceOptions(
@@ -372,7 +369,7 @@ class ContainersIT {
         c.append("[plugins.\"io.berth.grpc.v1.cri\".runtimes.wrapped]\nruntime_path = \"" + wrapper + "\"\n"
                 + "[plugins.\"io.berth.grpc.v1.cri\".runtimes.broken]\nruntime_path = \"/nonexistent/crun\"\n");
         Berthd d = start(s, c);
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
 
         String pod = runPod(d, "wrapped", "wrapped");
         String id = create(d, pod, "app", image, List.of("sleep", "300"));
@@ -415,12 +412,6 @@ class ContainersIT {
         return d;
     }
 
-    private static String pushAndPull(Berthd d, Registries r) throws Exception {
-        LocalRegistry reg = r.start();
-        TestImages.Pushed pushed = reg.push(r.build(TestImages.busybox(), "1"), "busybox:1");
-        d.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(pushed.reference())).build());
-        return pushed.reference();
-    }
 
     private String runPod(Berthd d, String name) {
         return runPod(d, name, "");

@@ -30,14 +30,11 @@ import dev.berth.api.cri.v1.PodSandboxStatus;
 import dev.berth.api.cri.v1.PodSandboxStatusRequest;
 import dev.berth.api.cri.v1.PortMapping;
 import dev.berth.api.cri.v1.Protocol;
-import dev.berth.api.cri.v1.PullImageRequest;
 import dev.berth.api.cri.v1.RemovePodSandboxRequest;
 import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.StartContainerRequest;
 import dev.berth.api.cri.v1.StopPodSandboxRequest;
-import dev.berth.itest.registry.LocalRegistry;
 import dev.berth.itest.registry.Registries;
-import dev.berth.itest.registry.TestImages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -121,7 +118,7 @@ class PodNetworkIT {
     @Test
     void aContainerInOnePodReachesAServerInAnotherPodByItsPodIp(Daemons.Session s, Registries r) throws Exception {
         Berthd d = start(s, networked(s));
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
 
         String podA = runPod(d, "pod-a", p -> p);
         String podB = runPod(d, "pod-b", p -> p);
@@ -152,7 +149,7 @@ class PodNetworkIT {
     @Test
     void aHostPortOnLoopbackReachesThePodAndItsRulesGoWithThePod(Daemons.Session s, Registries r) throws Exception {
         Berthd d = start(s, networked(s));
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         assertThat(canConnect(HOST_PORT)).as("nothing may listen on 127.0.0.1:" + HOST_PORT + " before the pod").isFalse();
 
         String pod = runPod(d, "web", p -> p.addPortMappings(PortMapping.newBuilder().setProtocol(Protocol.TCP)
@@ -186,7 +183,7 @@ class PodNetworkIT {
     @Test
     void containersSeeThePodsDnsConfigHostnameAndHosts(Daemons.Session s, Registries r) throws Exception {
         Berthd d = start(s, networked(s));
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         String pod = runPod(d, "dns", p -> p.setHostname("dns-pod-0").setDnsConfig(DNSConfig.newBuilder()
                 .addServers("10.96.0.10").addServers("10.96.0.11")
                 .addSearches("itest.svc.cluster.local").addSearches("svc.cluster.local").addSearches("cluster.local")
@@ -215,7 +212,7 @@ class PodNetworkIT {
     void runningAndRemovingNetworkedPodsOverAndOverLeavesNothingBehind(Daemons.Session s, Registries r) throws Exception {
         TestConfig cfg = networked(s);
         Berthd d = start(s, cfg);
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         int maxCycles = 50;
         long budgetNanos = 60_000_000_000L;
         long begin = System.nanoTime();
@@ -407,12 +404,6 @@ class PodNetworkIT {
         return c;
     }
 
-    private static String pushAndPull(Berthd d, Registries r) throws Exception {
-        LocalRegistry reg = r.start();
-        TestImages.Pushed pushed = reg.push(r.build(TestImages.busybox(), "1"), "busybox:1");
-        d.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(pushed.reference())).build());
-        return pushed.reference();
-    }
 
     /** A networked pod (pid mode CONTAINER, as the kubelet sends) under this test's cgroup parent. */
     private String runPod(Berthd d, String name, UnaryOperator<PodSandboxConfig.Builder> more) {

@@ -31,16 +31,13 @@ import dev.berth.api.cri.v1.PodSandbox;
 import dev.berth.api.cri.v1.PodSandboxConfig;
 import dev.berth.api.cri.v1.PodSandboxMetadata;
 import dev.berth.api.cri.v1.PodSandboxState;
-import dev.berth.api.cri.v1.PullImageRequest;
 import dev.berth.api.cri.v1.RemoveContainerRequest;
 import dev.berth.api.cri.v1.RemovePodSandboxRequest;
 import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.StartContainerRequest;
 import dev.berth.api.cri.v1.StopContainerRequest;
 import dev.berth.api.cri.v1.StopPodSandboxRequest;
-import dev.berth.itest.registry.LocalRegistry;
 import dev.berth.itest.registry.Registries;
-import dev.berth.itest.registry.TestImages;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -110,7 +107,7 @@ class RecoveryIT {
     void twentyClientsAtOnceWhileOthersListAndTheTeardownLeavesNothing(Daemons.Session s, Registries r) throws Exception {
         int clients = 20;
         Berthd d = start(s);
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         int layersBefore = snapshotDirs();
 
         List<Long> listContainersNanos = Collections.synchronizedList(new ArrayList<>());
@@ -227,7 +224,7 @@ class RecoveryIT {
             throws Exception {
         Random random = new Random(9);
         Berthd d = start(s);
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         int layersBefore = snapshotDirs();
         List<String> broken = new ArrayList<>();
 
@@ -329,7 +326,7 @@ class RecoveryIT {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void gracefulStopLeavesContainersRunningAndARestartFindsThem(Daemons.Session s, Registries r) throws Exception {
         Berthd d = start(s);
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         int layersBefore = snapshotDirs();
         String pod = runPod(d, "term");
         String id = create(d, pod, "ticker", image,
@@ -373,7 +370,7 @@ class RecoveryIT {
         int iterations = 10;
         Random random = new Random(seed);
         Berthd d = start(s);
-        String image = pushAndPull(d, r);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
         int layersBefore = snapshotDirs();
         long t0 = System.nanoTime();
         List<String> allViolations = new ArrayList<>();
@@ -709,12 +706,6 @@ class RecoveryIT {
         return d;
     }
 
-    private static String pushAndPull(Berthd d, Registries r) throws Exception {
-        LocalRegistry reg = r.start();
-        TestImages.Pushed pushed = reg.push(r.build(TestImages.busybox(), "1"), "busybox:1");
-        d.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(pushed.reference())).build());
-        return pushed.reference();
-    }
 
     private String runPod(Berthd d, String name) {
         PodSandboxConfig pod = PodSandboxConfig.newBuilder()
