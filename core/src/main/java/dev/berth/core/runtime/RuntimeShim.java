@@ -63,6 +63,27 @@ public interface RuntimeShim {
     ExecResult execSync(String id, List<String> command, Duration timeout, int maxOutputBytes);
 
     /**
+     * Starts {@code request.command()} in the running container with its stdio connected to the returned session.
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND; FAILED_PRECONDITION unless running; UNIMPLEMENTED
+     *         where the shim cannot stream
+     */
+    default StreamSession exec(String id, StreamRequest request) {
+        throw dev.berth.core.errdefs.BerthException.unimplemented("this runtime cannot stream exec sessions");
+    }
+
+    /**
+     * Connects to the stdio of the container's own process ({@code request.command()} is empty). Output written
+     * before the attach is not replayed (it is in the log).
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND; FAILED_PRECONDITION unless running, or when stdin is
+     *         asked of a container created without it; UNIMPLEMENTED where the shim cannot attach
+     */
+    default StreamSession attach(String id, StreamRequest request) {
+        throw dev.berth.core.errdefs.BerthException.unimplemented("this runtime cannot attach to containers");
+    }
+
+    /**
      * Changes the resources of a created or running container in place.
      *
      * @throws dev.berth.core.errdefs.BerthException NOT_FOUND; FAILED_PRECONDITION when it has exited

@@ -79,8 +79,24 @@ public final class RuncCli {
 
     /** The command line of {@code runc exec} for {@code command}, writing the exec'd process's pid to pidFile. */
     public List<String> execCommand(String id, Path pidFile, List<String> command) {
-        List<String> c = cmd("exec", "--pid-file", pidFile.toString(), id);
+        return execCommand(id, pidFile, command, false);
+    }
+
+    /** As {@link #execCommand(String, Path, List)}; with {@code tty}, the process gets a terminal ({@code -t}). */
+    public List<String> execCommand(String id, Path pidFile, List<String> command, boolean tty) {
+        List<String> c = cmd("exec", "--pid-file", pidFile.toString());
+        if (tty) {
+            c.add("-t");
+        }
+        c.add(id);
         c.addAll(command);
+        return c;
+    }
+
+    /** {@code runc exec} of the process described by {@code processFile} (see {@link ExecProcessSpec}). */
+    public List<String> execProcessCommand(String id, Path pidFile, Path processFile) {
+        List<String> c = cmd("exec", "--pid-file", pidFile.toString(), "--process", processFile.toString());
+        c.add(id);
         return c;
     }
 

@@ -14,11 +14,11 @@ import dev.berth.core.runtime.ExecResult;
 import dev.berth.core.runtime.Resources;
 import dev.berth.core.runtime.RuntimeEvent;
 import dev.berth.core.runtime.RuntimeShim;
+import dev.berth.core.runtime.StreamRequest;
+import dev.berth.core.runtime.StreamSession;
 import dev.berth.core.sandbox.NamespaceMode;
 import dev.berth.shim.runc.spec.OciSpecBuilder;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -30,11 +30,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -72,6 +71,8 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
     private final Map<String, ContainerStatus> exited = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final ExitWatcher exits;
+    /** Bound on first use: only streaming and conmon's control pipe need libc. */
+    private volatile Libc libc;
 
     /**
      * Creates the shim and recovers the containers recorded under {@code root}.
@@ -310,9 +311,51 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         ContainerRecord r = require(id);
         requireState(r, ContainerState.RUNNING, "exec in");
         int cap = maxOutputBytes > 0 ? Math.min(maxOutputBytes, settings.execMaxOutput()) : settings.execMaxOutput();
-        Path pidFile = dirs(id).bundle().resolve("exec-" + UUID.randomUUID() + ".pid");
+        Path pidFile = execPidFile(id);
         return SyncExec.run(id, runc(r).execCommand(id, pidFile, command), pidFile,
                 timeout == null ? Duration.ZERO : timeout, cap);
+    }
+
+    @Override
+    public StreamSession exec(String id, StreamRequest request) {
+        if (request.command().isEmpty()) {
+            throw BerthException.invalidArgument("exec command is empty");
+        }
+        ContainerRecord r = require(id);
+        requireState(r, ContainerState.RUNNING, "exec in");
+        Path pidFile = execPidFile(id);
+        if (request.hasTerminalSize()) {
+            Path process = ExecProcessSpec.write(dirs(id), request);
+            return ExecSession.start(id, runc(r).execProcessCommand(id, pidFile, process), List.of(pidFile, process),
+                    request, libc());
+        }
+        return ExecSession.start(id, runc(r).execCommand(id, pidFile, request.command(), request.tty()),
+                List.of(pidFile), request, libc());
+    }
+
+    @Override
+    public StreamSession attach(String id, StreamRequest request) {
+        if (!request.command().isEmpty()) {
+            throw BerthException.invalidArgument("attach runs no command, got %s", request.command());
+        }
+        ContainerRecord r = require(id);
+        requireState(r, ContainerState.RUNNING, "attach to");
+        if (request.tty() != r.tty()) {
+            throw BerthException.invalidArgument("attach asks for tty=%s but container %s was created with tty=%s",
+                    request.tty(), id, r.tty());
+        }
+        if (request.stdin() && !r.stdin()) {
+            throw BerthException.failedPrecondition("container %s was created without stdin: cannot attach to its"
+                    + " stdin", id);
+        }
+        ContainerDirs d = dirs(id);
+        try {
+            return AttachSession.open(id, d.bundle(), request, new ControlFifo(libc(), d.controlFifo(), id),
+                    () -> exitCodeOf(id), libc());
+        } catch (BerthException e) {
+            requireState(r, ContainerState.RUNNING, "attach to"); // it exited meanwhile: say so rather than why
+            throw e;
+        }
     }
 
     @Override
@@ -345,7 +388,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         if (r.logPath() == null || r.logPath().isEmpty()) {
             return;
         }
-        writeControl(dirs(id).controlFifo(), "2 0 0\n", id);
+        new ControlFifo(libc(), dirs(id).controlFifo(), id).reopenLog();
     }
 
     @Override
@@ -603,6 +646,34 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         return st.state() == ContainerState.RUNNING || st.state() == ContainerState.CREATED ? st.pid() : null;
     }
 
+    /** The exit code of a container that exited; empty while it runs or once it is deleted. */
+    private OptionalInt exitCodeOf(String id) {
+        ContainerRecord r = known.get(id);
+        if (r == null) {
+            return OptionalInt.empty();
+        }
+        ContainerStatus st = compute(r);
+        return st.state() == ContainerState.EXITED ? OptionalInt.of(st.exitCode()) : OptionalInt.empty();
+    }
+
+    private Path execPidFile(String id) {
+        return dirs(id).bundle().resolve("exec-" + UUID.randomUUID() + ".pid");
+    }
+
+    private Libc libc() {
+        Libc l = libc;
+        if (l == null) {
+            synchronized (this) {
+                l = libc;
+                if (l == null) {
+                    l = Libc.load();
+                    libc = l;
+                }
+            }
+        }
+        return l;
+    }
+
     private ContainerRecord require(String id) {
         ContainerRecord r = id == null ? null : known.get(id);
         if (r == null) {
@@ -630,41 +701,6 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
 
     private ContainerDirs dirs(String id) {
         return new ContainerDirs(state, id);
-    }
-
-    /**
-     * Writes to conmon's control FIFO. Opening a FIFO for writing blocks while nobody reads it, and Java has no
-     * O_NONBLOCK open, so the write runs on a helper thread with a deadline (conmon was just checked alive).
-     */
-    private static void writeControl(Path fifo, String message, String id) {
-        CompletableFuture<Void> f = CompletableFuture.runAsync(() -> {
-            try (OutputStream out = new FileOutputStream(fifo.toFile())) {
-                out.write(message.getBytes(StandardCharsets.US_ASCII));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, r -> {
-            Thread t = new Thread(r, "berth-conmon-ctl-" + id);
-            t.setDaemon(true);
-            t.start();
-        });
-        try {
-            f.get(5, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            // Unblock the stuck open by becoming the reader ourselves, then report.
-            try (var in = Files.newInputStream(fifo)) {
-                in.available();
-            } catch (IOException ignored) {
-                // the thread stays parked; it is a daemon thread
-            }
-            throw new BerthException(ErrorKind.UNAVAILABLE, "conmon of container " + id
-                    + " does not read its control pipe");
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new BerthException(ErrorKind.INTERNAL, "cannot write to " + fifo + ": " + e.getCause(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BerthException(ErrorKind.CANCELLED, "interrupted");
-        }
     }
 
     private static void deleteQuietly(Path p) {
