@@ -73,4 +73,16 @@ public interface SandboxController {
      */
     default void updatePodCidrs(List<String> cidrs) {
     }
+
+    /**
+     * Opens a TCP connection to {@code port} on the sandbox's own loopback (inside its network namespace), for
+     * port forwarding. The returned channel is connected and blocking; the caller closes it.
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND; FAILED_PRECONDITION when the sandbox has no network
+     *         now (not ready); UNAVAILABLE when nothing listens on the port; UNIMPLEMENTED where the controller
+     *         cannot forward ports
+     */
+    default java.nio.channels.SocketChannel dial(String id, int port) {
+        throw dev.berth.core.errdefs.BerthException.unimplemented("this sandbox controller cannot forward ports");
+    }
 }

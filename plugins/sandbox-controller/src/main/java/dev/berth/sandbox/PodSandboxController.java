@@ -62,6 +62,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private final Mounts mounts = new Mounts();
     private final PinnedNamespaces namespaces = new PinnedNamespaces(runner, mounts);
     private final PodSysctlWriter sysctls = new PodSysctlWriter(runner);
+    private final NetnsDialer dialer = new NetnsDialer();
     private final PidNamespaceHolders holders = new PidNamespaceHolders(Duration.ofSeconds(10), Duration.ofSeconds(10));
     private final CniNetwork cni;
     private final PodCidrs podCidrs;
@@ -188,6 +189,18 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     @Override
     public SandboxStatus status(String id, boolean verbose) {
         return status(require(id), verbose);
+    }
+
+    @Override
+    public java.nio.channels.SocketChannel dial(String id, int port) {
+        if (port < 1 || port > 65535) {
+            throw BerthException.invalidArgument("port must be within 1-65535, got %d", port);
+        }
+        SandboxRecord r = require(id);
+        if (r.phase() != Phase.READY) {
+            throw new BerthException(ErrorKind.FAILED_PRECONDITION, "sandbox " + id + " is not ready: no network to forward into");
+        }
+        return dialer.dial(r.config().namespaceOptions().hostNetwork() ? null : netnsPath(id), port, id);
     }
 
     @Override

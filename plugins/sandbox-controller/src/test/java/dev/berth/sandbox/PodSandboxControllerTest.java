@@ -359,6 +359,47 @@ class PodSandboxControllerTest {
     }
 
     @Test
+    void dialReachesAListenerOnThePodsOwnLoopbackNotTheHosts() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "needs /bin/busybox");
+        writeConflist("10-berthtest.conflist", bridgePlugin() + ", {\"type\": \"loopback\"}");
+        PodSandboxController c = controller();
+        c.create(pod("sb9", "forward").build());
+        assertThatThrownBy(() -> c.dial("sb9", 18099)).isInstanceOf(BerthException.class)
+                .extracting(e -> ((BerthException) e).kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION);
+        c.start("sb9");
+        Path netns = state.resolve("netns/sb9");
+        assertThatThrownBy(() -> c.dial("sb9", 18099)).isInstanceOf(BerthException.class)
+                .extracting(e -> ((BerthException) e).kind()).isEqualTo(ErrorKind.UNAVAILABLE);
+        assertThatThrownBy(() -> c.dial("sb9", 0)).isInstanceOf(BerthException.class)
+                .extracting(e -> ((BerthException) e).kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT);
+        Process nc = new ProcessBuilder("nsenter", "--net=" + netns, "/bin/busybox", "nc", "-l", "-p", "18099")
+                .redirectErrorStream(true).start();
+        try {
+            java.nio.channels.SocketChannel ch = null;
+            for (long end = System.nanoTime() + 5_000_000_000L; ch == null && System.nanoTime() < end; ) {
+                try {
+                    ch = c.dial("sb9", 18099);
+                } catch (BerthException e) {
+                    Thread.sleep(50); // nc not listening yet
+                }
+            }
+            assertThat(ch).as("connected within 5 s").isNotNull();
+            try (java.nio.channels.SocketChannel connected = ch) {
+                connected.write(java.nio.ByteBuffer.wrap("through the pod's loopback\n".getBytes(StandardCharsets.UTF_8)));
+            }
+            assertThat(nc.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(new String(nc.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("through the pod's loopback\n");
+        } finally {
+            nc.destroyForcibly().waitFor();
+        }
+        assertThatThrownBy(() -> c.dial("nope", 80)).isInstanceOf(BerthException.class)
+                .extracting(e -> ((BerthException) e).kind()).isEqualTo(ErrorKind.NOT_FOUND);
+        c.stop("sb9", Duration.ZERO);
+        c.shutdown("sb9");
+    }
+
+    @Test
     void badInputAndDuplicatesAreRejected() throws Exception {
         PodSandboxController c = controller();
         assertThatThrownBy(() -> c.create(SandboxConfig.builder("x1").metadata("", "ns", "u", 0).build()))
