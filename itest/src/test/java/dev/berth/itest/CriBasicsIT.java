@@ -66,17 +66,15 @@ class CriBasicsIT {
     @Test
     void rpcsNotLandedYetAreUnimplementedNamingTheirIssue(Daemons.Session s) throws Exception {
         Berthd d = s.start(s.config());
-        assertThatThrownBy(() -> d.runtime().exec(ExecRequest.newBuilder().setContainerId("abc").addCmd("sh").build()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                    assertThat(e.getStatus().getDescription()).contains("Exec", "issue #8", "Streaming");
-                });
         assertThatThrownBy(() -> d.runtime().checkpointContainer(CheckpointContainerRequest.newBuilder()
                 .setContainerId("abc").build())).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
                     assertThat(e.getStatus().getDescription()).contains("CheckpointContainer", "issue #13");
                 });
-        // landed RPCs answer: an unknown pod is NOT_FOUND, not UNIMPLEMENTED
+        // landed RPCs answer: an unknown pod or container is NOT_FOUND, not UNIMPLEMENTED
+        assertThatThrownBy(() -> d.runtime().exec(ExecRequest.newBuilder().setContainerId("abc").addCmd("sh")
+                .setStdout(true).build())).isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
         assertThatThrownBy(() -> d.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId("abc").build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));

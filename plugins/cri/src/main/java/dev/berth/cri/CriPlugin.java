@@ -23,6 +23,8 @@ import dev.berth.cri.registry.ImagePuller;
 import dev.berth.cri.registry.RegistryConfig;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.sandboxes.RuntimeHandlers;
+import dev.berth.cri.streaming.StreamServer;
+import dev.berth.cri.streaming.StreamSettings;
 import io.grpc.ServerServiceDefinition;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,20 +55,26 @@ public final class CriPlugin implements PluginProvider {
         Images images = ctx.getAll(PluginTypes.CONTENT, ContentStore.class).values().stream().findFirst()
                 .map(content -> images(ctx, content))
                 .orElse(null);
-        Containers containers;
+        StreamSettings streaming = StreamSettings.from(ctx.config());
+        Containers containers = null;
+        StreamServer streams;
         try {
             containers = new Containers(ctx.root().resolve("containers.db"), sandboxes, images, snapshotter(ctx),
                     ctx.getAll(PluginTypes.RUNTIME, RuntimeShim.class));
+            streams = StreamServer.start(streaming);
         } catch (RuntimeException e) {
+            if (containers != null) {
+                containers.close();
+            }
             if (images != null) {
                 images.close();
             }
             throw e;
         }
-        CriService cri = new CriService(ctx.daemon(), ctx::plugins, images, sandboxes, containers);
+        CriService cri = new CriService(ctx.daemon(), ctx::plugins, images, sandboxes, containers, streams);
         InstrumentedCriService rpc = new InstrumentedCriService(ctx.metrics());
         return new Served(List.of(new RuntimeServiceBinding(rpc, cri).bindService(),
-                new ImageServiceBinding(rpc, cri).bindService()), images, containers);
+                new ImageServiceBinding(rpc, cri).bindService()), images, containers, streams);
     }
 
     /** The snapshotter images are unpacked into (and containers' writable layers live in), or null. */
@@ -112,10 +120,11 @@ public final class CriPlugin implements PluginProvider {
     }
 
     /** The services on the socket, and what to close at shutdown. */
-    private record Served(List<ServerServiceDefinition> services, Images images, Containers containers)
-            implements GrpcServiceProvider, AutoCloseable {
+    private record Served(List<ServerServiceDefinition> services, Images images, Containers containers,
+                          StreamServer streams) implements GrpcServiceProvider, AutoCloseable {
         @Override
         public void close() {
+            streams.close();
             containers.close();
             if (images != null) {
                 images.close();

@@ -12,6 +12,7 @@ import dev.berth.cri.images.Images;
 import dev.berth.cri.sandboxes.PodCidrList;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.status.RuntimeConditions;
+import dev.berth.cri.streaming.StreamServer;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -31,7 +32,6 @@ public final class CriService {
     static final String RUNTIME_API_VERSION = "v1";
 
     private static final String CONTAINERS = "issue #7, \"5. Runtime shim\"";
-    private static final String STREAMING = "issue #8, \"6. Streaming\"";
     private static final String LAST_RPCS = "issue #13, \"11. The last CRI RPCs\"";
 
     private final DaemonInfo daemon;
@@ -40,20 +40,23 @@ public final class CriService {
     private final Images images;
     private final PodSandboxes sandboxes;
     private final Containers containers;
+    private final StreamServer streams;
 
     /**
      * @param images     the image service part, or null when no content store plugin is running
      * @param sandboxes  the pod sandbox part: runtime handlers and their sandbox controllers
      * @param containers the container part: records, writable layers and runtime shims
+     * @param streams    serves the URLs Exec, Attach and PortForward hand out
      */
     public CriService(DaemonInfo daemon, Supplier<List<PluginInfo>> plugins, Images images, PodSandboxes sandboxes,
-                      Containers containers) {
+                      Containers containers, StreamServer streams) {
         this.daemon = daemon;
         this.plugins = plugins;
         this.conditions = new RuntimeConditions(plugins, sandboxes::networkReadiness);
         this.images = images;
         this.sandboxes = sandboxes;
         this.containers = containers;
+        this.streams = streams;
     }
 
     public VersionResponse version(VersionRequest request) {
@@ -212,17 +215,17 @@ public final class CriService {
         containers.events(events, cancelled);
     }
 
-    // ---- streaming ----
+    // ---- streaming: the call checks the request and hands out a URL; the streaming server does the rest ----
     public ExecResponse exec(ExecRequest r) {
-        throw pending("Exec", STREAMING);
+        return ExecResponse.newBuilder().setUrl(streams.register(containers.execTarget(r))).build();
     }
 
     public AttachResponse attach(AttachRequest r) {
-        throw pending("Attach", STREAMING);
+        return AttachResponse.newBuilder().setUrl(streams.register(containers.attachTarget(r))).build();
     }
 
     public PortForwardResponse portForward(PortForwardRequest r) {
-        throw pending("PortForward", STREAMING);
+        return PortForwardResponse.newBuilder().setUrl(streams.register(sandboxes.portForwardTarget(r))).build();
     }
 
     // ---- runtime-wide ----

@@ -8,6 +8,8 @@ import dev.berth.api.cri.v1.ContainerStatsResponse;
 import dev.berth.api.cri.v1.ContainerStatusResponse;
 import dev.berth.api.cri.v1.CreateContainerRequest;
 import dev.berth.api.cri.v1.CreateContainerResponse;
+import dev.berth.api.cri.v1.AttachRequest;
+import dev.berth.api.cri.v1.ExecRequest;
 import dev.berth.api.cri.v1.ExecSyncRequest;
 import dev.berth.api.cri.v1.ExecSyncResponse;
 import dev.berth.api.cri.v1.ListContainerStatsResponse;
@@ -23,6 +25,8 @@ import dev.berth.core.runtime.ExecResult;
 import dev.berth.core.runtime.RuntimeEvent;
 import dev.berth.core.runtime.CgroupDriver;
 import dev.berth.core.runtime.RuntimeShim;
+import dev.berth.core.runtime.StreamRequest;
+import dev.berth.cri.streaming.StreamTarget;
 import dev.berth.core.sandbox.SandboxState;
 import dev.berth.core.snapshot.Snapshotter;
 import dev.berth.cri.Ids;
@@ -340,6 +344,37 @@ public final class Containers implements AutoCloseable {
         ExecResult x = shim(r.runtime()).execSync(r.id(), q.getCmdList(), Duration.ofSeconds(q.getTimeout()), EXEC_OUTPUT_CAP);
         return ExecSyncResponse.newBuilder().setStdout(ByteString.copyFrom(x.stdout()))
                 .setStderr(ByteString.copyFrom(x.stderr())).setExitCode(x.exitCode()).build();
+    }
+
+    /**
+     * Checks an Exec against the container as it is now; the returned target runs the command when the client
+     * connects to the streaming URL.
+     *
+     * @throws BerthException INVALID_ARGUMENT for a bad request; NOT_FOUND; FAILED_PRECONDITION unless running
+     */
+    public StreamTarget.Process execTarget(ExecRequest q) {
+        StreamRequest request = StreamRequests.exec(q);
+        ContainerRecord r = running(q.getContainerId(), "exec in");
+        RuntimeShim shim = shim(r.runtime());
+        return new StreamTarget.Process(StreamTarget.Kind.EXEC, r.id(), request, req -> shim.exec(r.id(), req));
+    }
+
+    /** As {@link #execTarget}, for an attach to the container's own process. */
+    public StreamTarget.Process attachTarget(AttachRequest q) {
+        ContainerRecord r = running(q.getContainerId(), "attach to");
+        StreamRequest request = StreamRequests.attach(q, r.containerConfig());
+        RuntimeShim shim = shim(r.runtime());
+        return new StreamTarget.Process(StreamTarget.Kind.ATTACH, r.id(), request, req -> shim.attach(r.id(), req));
+    }
+
+    private ContainerRecord running(String idOrPrefix, String what) {
+        ContainerRecord r = record(idOrPrefix);
+        ContainerState state = shim(r.runtime()).status(r.id()).state();
+        if (state != ContainerState.RUNNING) {
+            throw BerthException.failedPrecondition("cannot %s container %s: it is %s, not running", what, r.id(),
+                    state.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return r;
     }
 
     // ---------------------------------------------------------------- stats

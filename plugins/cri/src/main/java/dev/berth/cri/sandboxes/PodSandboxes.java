@@ -5,6 +5,7 @@ import dev.berth.api.cri.v1.ListPodSandboxResponse;
 import dev.berth.api.cri.v1.PodSandboxConfig;
 import dev.berth.api.cri.v1.PodSandboxMetadata;
 import dev.berth.api.cri.v1.PodSandboxStatusRequest;
+import dev.berth.api.cri.v1.PortForwardRequest;
 import dev.berth.api.cri.v1.PodSandboxStatusResponse;
 import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.RunPodSandboxResponse;
@@ -14,9 +15,11 @@ import dev.berth.core.plugin.PluginTypes;
 import dev.berth.core.sandbox.NetworkReadiness;
 import dev.berth.core.sandbox.SandboxConfig;
 import dev.berth.core.sandbox.SandboxController;
+import dev.berth.core.sandbox.SandboxState;
 import dev.berth.core.sandbox.SandboxStatus;
 import dev.berth.cri.Ids;
 import dev.berth.cri.InFlight;
+import dev.berth.cri.streaming.StreamTarget;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,6 +160,36 @@ public final class PodSandboxes {
 
     /** A sandbox and the runtime handler that runs it. */
     public record Sandbox(SandboxStatus status, RuntimeHandler handler) {
+    }
+
+    /**
+     * Opens a connection to {@code port} inside a ready sandbox's network, through the controller that runs it.
+     *
+     * @throws BerthException NOT_FOUND; FAILED_PRECONDITION unless ready; UNAVAILABLE when nothing listens
+     */
+    public java.nio.channels.SocketChannel dial(String id, int port) {
+        Found f = find(id).orElseThrow(() -> BerthException.notFound("sandbox %s not found", id));
+        return f.controller().dial(f.id(), port);
+    }
+
+    /**
+     * Checks a PortForward against the sandbox as it is now; the returned target dials into the pod when the client
+     * opens a stream.
+     *
+     * @throws BerthException INVALID_ARGUMENT for a port outside 1-65535; NOT_FOUND; FAILED_PRECONDITION unless ready
+     */
+    public StreamTarget.PortForward portForwardTarget(PortForwardRequest r) {
+        for (int port : r.getPortList()) {
+            if (port < 1 || port > 65535) {
+                throw BerthException.invalidArgument("port must be within 1-65535, got %d", port);
+            }
+        }
+        SandboxStatus s = sandbox(r.getPodSandboxId()).status();
+        if (s.state() != SandboxState.READY) {
+            throw BerthException.failedPrecondition("cannot forward ports into sandbox %s: it is not ready", s.id());
+        }
+        String id = s.id();
+        return new StreamTarget.PortForward(id, r.getPortList(), port -> dial(id, port));
     }
 
     /** Ids of every sandbox of every controller. */
