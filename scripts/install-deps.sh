@@ -15,3 +15,8 @@ apt-get install -y -q --no-install-recommends \
   runc crun conmon containernetworking-plugins iptables iproute2 criu \
   docker-registry skopeo busybox-static apache2-utils procps util-linux \
   libnss3
+# kubectl drives the streaming itests (exec, attach, port-forward) as a real client. A host that already has one
+# (e.g. from Google's repository, which conflicts with Debian's package) keeps it.
+if ! command -v kubectl >/dev/null 2>&1; then
+  apt-get install -y -q --no-install-recommends kubernetes-client
+fi

@@ -294,7 +294,8 @@ public final class TestImages {
             TarWriter t = new TarWriter();
             t.dir("bin", 0755, 0, 0);
             t.file("bin/busybox", 0755, 0, 0, Files.readAllBytes(BUSYBOX));
-            for (String applet : List.of("sh", "ls", "echo", "cat", "sleep", "id", "head", "tr", "wc", "pwd")) {
+            for (String applet : List.of("sh", "ls", "echo", "cat", "sleep", "id", "head", "tr", "wc", "pwd", "stty", "true",
+                    "mkdir", "httpd", "nc")) {
                 t.symlink("bin/" + applet, "busybox");
             }
             t.dir("etc", 0755, 0, 0);
