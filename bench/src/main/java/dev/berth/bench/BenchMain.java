@@ -9,8 +9,8 @@ import java.util.Set;
  * table and writes the results as JSON. Every workload is bounded in count and time and cleans up after itself.
  */
 public final class BenchMain {
-    private static final Set<String> WORKLOADS = Set.of("all", "coldstart", "rss", "pull", "unpack", "containers", "sandboxes");
-    private static final String USAGE = "usage: bench/run [--workload all|coldstart|rss|pull|unpack|containers|sandboxes] [--peer containerd] [-n N]";
+    private static final Set<String> WORKLOADS = Set.of("all", "coldstart", "rss", "pull", "unpack", "containers", "sandboxes", "exec");
+    private static final String USAGE = "usage: bench/run [--workload all|coldstart|rss|pull|unpack|containers|sandboxes|exec] [--peer containerd] [-n N]";
     private static final int PULL_RUNS = 3;
 
     private BenchMain() {
@@ -73,6 +73,9 @@ public final class BenchMain {
         }
         if (all || workload.equals("sandboxes")) {
             Sandboxes.run(report, berth, peer, nGiven ? n : Sandboxes.DEFAULT_N);
+        }
+        if (all || workload.equals("exec")) {
+            Exec.run(report, berth, peer, nGiven ? n : Exec.DEFAULT_N);
         }
         report.print(System.out);
         if (results != null) {
