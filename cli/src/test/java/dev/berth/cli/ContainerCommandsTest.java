@@ -25,10 +25,29 @@ class ContainerCommandsTest {
     }
 
     @Test
-    void interactiveExecIsRefusedNamingTheIssue() {
+    void interactiveExecGoesToTheRuntimesExec() {
+        // -i/-t make it a streamed exec: no runtime here, so it fails at the CRI call
         Run tty = run("-r", NO_SOCKET, "exec", "-it", "abc", "sh");
         assertThat(tty.rc()).isEqualTo(1);
-        assertThat(tty.err()).contains(ExecCommand.NO_STREAMING);
+        assertThat(tty.err()).contains("cannot reach the runtime");
+    }
+
+    @Test
+    void streamedExecRefusesTheSyncOnlyOptions() {
+        assertThat(run("-r", NO_SOCKET, "exec", "-s", "-i", "abc", "sh").err()).contains("-s/--sync cannot be combined");
+        assertThat(run("-r", NO_SOCKET, "exec", "-t", "--timeout", "5", "abc", "sh").err())
+                .contains("--timeout applies to ExecSync only");
+    }
+
+    @Test
+    void portForwardTakesLocalColonRemote() {
+        Run bad = run("-r", NO_SOCKET, "port-forward", "pod", "80:http");
+        assertThat(bad.rc()).isEqualTo(2);
+        assertThat(bad.err()).contains("\"80:http\" is not [LOCAL:]REMOTE");
+        Run good = run("-r", NO_SOCKET, "port-forward", "pod", ":8080", "9000:80");
+        assertThat(good.rc()).isEqualTo(1);
+        assertThat(good.err()).contains("cannot reach the runtime");
+        assertThat(run("-r", NO_SOCKET, "attach").err()).contains("Missing required parameter: 'ID'");
     }
 
     @Test

@@ -126,9 +126,10 @@ class BerthctlContainersIT {
         Berthctl.Result failing = Berthctl.run("-r", sock, "exec", idShort, "sh", "-c", "echo to-out; echo to-err >&2; exit 3");
         assertThat(failing.exitCode()).isEqualTo(3);
         assertThat(failing.output()).contains("to-out\n", "to-err\n");
-        Berthctl.Result interactive = Berthctl.run("-r", sock, "exec", "-it", idShort, "sh");
-        assertThat(interactive.exitCode()).isEqualTo(1);
-        assertThat(interactive.output()).contains("interactive exec needs the streaming server (issue #8)");
+        // -t streams through the runtime's streaming server instead (more in BerthctlStreamingIT)
+        Berthctl.Result viaTty = Berthctl.run("-r", sock, "exec", "-t", idShort, "sh", "-c", "echo via-tty; exit 4");
+        assertThat(viaTty.exitCode()).isEqualTo(4);
+        assertThat(viaTty.output()).contains("via-tty");
 
         // logs
         Path log = dir.resolve("logs/web/app/0.log");
