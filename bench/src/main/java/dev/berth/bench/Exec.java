@@ -49,7 +49,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Exec on berthd and the peer, in one running container ({@code sleep 3600}, the itest busybox from a local
  * registry) of a host-network pod per daemon: (1) the latency of N ExecSync calls of {@code true} one after another;
- * (2) the throughput of a CRI Exec streaming {@value #STREAM_BYTES} bytes of stdout ({@code head -c ... /dev/zero})
+ * (2) the throughput of a CRI Exec streaming {@value #STREAM_BYTES} bytes of stdout ({@code cat} of a file of zeros written beforehand)
  * over WebSocket ({@code v4.channel.k8s.io}, else {@code channel.k8s.io}), {@value #STREAM_RUNS} runs, each checked
  * for the exact byte count and a successful status. Every pod gets a cgroup parent of its own, removed at the end with
  * whatever is left in it.
@@ -64,6 +64,8 @@ final class Exec {
     private static final double TARGET_STREAM_MB_S = 200;
     /** Tried in this order; a refused upgrade (any answer but 101) moves on to the next. */
     private static final List<String> PROTOCOLS = List.of("v4.channel.k8s.io", "channel.k8s.io");
+    /** In the container's writable layer, written once before the stream runs. */
+    private static final String STREAM_FILE = "/tmp/berth-bench-stream";
     private static final int ERROR_CHANNEL = 3;
     private static final long CALL_TIMEOUT_SECONDS = 60;
     private static final int EXEC_SYNC_TIMEOUT_SECONDS = 30;
@@ -153,7 +155,7 @@ final class Exec {
         }
         report.note(String.format(Locale.ROOT, "exec: in one running container (`sleep 3600`) of a host-network pod per daemon: "
                 + "'%s' = %d ExecSync calls of `true` one after another, first call included (no warm-up); '%s' = CRI Exec "
-                + "(stdout only) of `head -c %d /dev/zero`, its URL read over WebSocket (%s, the first the daemon accepts) to the "
+                + "(stdout only) of `cat` of a %d-byte file, its URL read over WebSocket (%s, the first the daemon accepts) to the "
                 + "connection's close, %d runs, each checked for exactly %d bytes on stdout and a successful status on the error "
                 + "channel; MB/s = 2^20 bytes per second from the Exec call to the close (p50 = median, p90 = best of %d). "
                 + "Targets: ExecSync p50 <= %.1fx containerd's; berth >= %.0f MB/s.", ROW_EXEC_SYNC, n, ROW_STREAM, STREAM_BYTES,
@@ -219,6 +221,14 @@ final class Exec {
                 System.err.printf(Locale.ROOT, "bench: exec %s: %d ExecSync `true` p50 %.1f ms, p90 %.1f ms%n", d.name(), s.n(),
                         s.p50(), s.p90());
 
+                // The stream reads a file written beforehand (not timed): busybox head, writing 4 KiB at a time, is
+                // itself slower than the target, so generating the bytes on the fly would measure head.
+                ExecSyncResponse made = rt.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS).execSync(
+                        ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of("sh", "-c", "head -c "
+                                + STREAM_BYTES + " /dev/zero > " + STREAM_FILE)).setTimeout(EXEC_SYNC_TIMEOUT_SECONDS).build());
+                if (made.getExitCode() != 0) {
+                    throw new IllegalStateException("writing " + STREAM_FILE + " failed: " + made.getStderr().toStringUtf8());
+                }
                 List<Run> runs = new ArrayList<>();
                 String protocol = null;
                 String problem = null;
@@ -271,14 +281,14 @@ final class Exec {
     }
 
     /**
-     * One CRI Exec of {@code head -c STREAM_BYTES /dev/zero}, its URL read to the close over the first protocol of
+     * One CRI Exec of {@code cat STREAM_FILE} ({@code STREAM_BYTES} of zeros), its URL read to the close over the first protocol of
      * {@code offers} the daemon accepts (a URL is single-use: each refused offer costs a fresh Exec call; the timing
      * starts at the call whose upgrade succeeded), which is put in {@code accepted[0]}.
      */
     private static Run streamOnce(RuntimeServiceGrpc.RuntimeServiceBlockingStub rt, String id, List<String> offers, String[] accepted)
             throws IOException, UpgradeRefused {
         ExecRequest req = ExecRequest.newBuilder().setContainerId(id)
-                .addAllCmd(List.of("head", "-c", Long.toString(STREAM_BYTES), "/dev/zero")).setStdout(true).build();
+                .addAllCmd(List.of("cat", STREAM_FILE)).setStdout(true).build();
         List<String> answers = new ArrayList<>();
         for (String protocol : offers) {
             long t0 = System.nanoTime();
