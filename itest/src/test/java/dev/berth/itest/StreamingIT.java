@@ -244,6 +244,39 @@ class StreamingIT {
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(Duration.ofMillis(1500), Duration.ofSeconds(15));
         }
         awaitNoProcess("sleep 1717");
+
+        // A client that goes away mid-command takes the command with it.
+        try (RawWebSocket gone = RawWebSocket.connect(execUrl(d, app, false, "sleep", "1718"), "v4.channel.k8s.io")) {
+            assertThat(gone.status).isEqualTo(101);
+            for (int i = 0; i < 100 && processesMentioning("sleep 1718").isEmpty(); i++) {
+                Thread.sleep(50);
+            }
+            assertThat(processesMentioning("sleep 1718")).as("the exec'd command runs").isNotEmpty();
+        }
+        awaitNoProcess("sleep 1718");
+    }
+
+    @Test
+    void tlsStreamingServesHttpsUrlsWithASelfSignedCertificate(Daemons.Session s, Registries r) throws Exception {
+        TestConfig c = podNetwork(s.config());
+        c.append("[plugins.\"" + CRI + "\"]\nenable_tls_streaming = true\n");
+        Berthd d = start(s, c);
+        String image = CriFixtures.pushAndPullBusybox(d, r);
+        String pod = runPod(d, "tls");
+        String app = create(d, pod, "app", image, List.of("sleep", "3600"), x -> x);
+        String url = execUrl(d, app, false, "echo", "over", "tls");
+        assertThat(url).startsWith("https://127.0.0.1:");
+        try (RawWebSocket ws = RawWebSocket.connect(url, "v4.channel.k8s.io")) {
+            assertThat(ws.status).as(ws.responseHead).isEqualTo(101);
+            StringBuilder stdout = new StringBuilder();
+            for (RawWebSocket.Frame f; (f = ws.read()) != null && f.opcode() != 8; ) {
+                if (f.channel() == 1) {
+                    stdout.append(f.data());
+                }
+            }
+            assertThat(stdout.toString()).isEqualTo("over tls\n");
+        }
+        assertThat(d.log()).containsPattern("(?i)sha-?256");
     }
 
     @Test
