@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class RuncShim implements RuntimeShim, AutoCloseable {
     static final String RUNC_DIR = "runc";
     static final String ATTACH_DIR = "attach";
+    private static final Duration LOG_REOPEN_WAIT = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(RuncShim.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
@@ -389,6 +390,27 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
             return;
         }
         new ControlFifo(libc(), dirs(id).controlFifo(), id).reopenLog();
+        awaitLogFile(Path.of(r.logPath()), id);
+    }
+
+    /**
+     * conmon reopens the log when it reads the FIFO, after our write returned; the kubelet's rotation expects the new
+     * file once the call returns, so the call waits for it (a few ms), at most {@link #LOG_REOPEN_WAIT}.
+     */
+    private void awaitLogFile(Path log, String id) {
+        long deadline = System.nanoTime() + LOG_REOPEN_WAIT.toNanos();
+        try {
+            for (long pause = 1; !Files.exists(log); pause = Math.min(pause * 2, 50)) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new BerthException(ErrorKind.UNAVAILABLE, "conmon of container " + id + " did not reopen "
+                            + log + " within " + LOG_REOPEN_WAIT.toMillis() + " ms");
+                }
+                Thread.sleep(pause);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(ErrorKind.CANCELLED, "interrupted while container " + id + " reopened its log");
+        }
     }
 
     @Override

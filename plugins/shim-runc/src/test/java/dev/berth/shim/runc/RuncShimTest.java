@@ -162,6 +162,7 @@ class RuncShimTest extends RuncShimFixture {
         Path rotated = logs.resolve("tick.log.1");
         Files.move(log, rotated);
         shim.reopenLog("tick");
+        assertThat(log).as("the new file is there when the call returns").exists();
         await(() -> size(log) > 0, Duration.ofSeconds(5));
         assertThat(Files.readString(log)).contains("stdout F tick");
     }
