@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -52,6 +53,14 @@ final class ExitStatusJson {
     /** The report in the dialect of the negotiated protocol, as UTF-8; empty when there is nothing to send. */
     static byte[] encode(CommandOutcome outcome, boolean statusJson) {
         return (statusJson ? json(outcome) : text(outcome)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Writes the report on the client's {@code error} stream, unless it is empty. */
+    static void send(CommandOutcome outcome, boolean statusJson, OutboundStream error) throws InterruptedException {
+        byte[] report = encode(outcome, statusJson);
+        if (report.length > 0) {
+            error.write(Unpooled.wrappedBuffer(report));
+        }
     }
 
     /** kubectl prints this; the command is shown the way the kubelet formats a Go string slice. */

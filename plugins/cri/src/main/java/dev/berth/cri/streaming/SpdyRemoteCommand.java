@@ -2,7 +2,6 @@ package dev.berth.cri.streaming;
 
 import dev.berth.core.runtime.StreamRequest;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.spdy.SpdyStreamStatus;
@@ -177,10 +176,7 @@ final class SpdyRemoteCommand implements SpdyStreams.Listener, CommandOutput {
 
     @Override
     public void complete(CommandOutcome outcome) throws InterruptedException {
-        byte[] report = ExitStatusJson.encode(outcome, protocol.statusJson());
-        if (report.length > 0) {
-            error.write(Unpooled.wrappedBuffer(report));
-        }
+        ExitStatusJson.send(outcome, protocol.statusJson(), error);
         // FIN every stream, the error stream last, then close once that is on the wire: the client reads each stream
         // to its end and takes the error stream's content as the verdict.
         ChannelFuture last = null;

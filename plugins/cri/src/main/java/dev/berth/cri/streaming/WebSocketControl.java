@@ -1,5 +1,6 @@
 package dev.berth.cri.streaming;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -36,6 +37,24 @@ final class WebSocketControl {
             return true;
         }
         return false;
+    }
+
+    /**
+     * The client's data message in {@code msg}, a frame this releases; null when it was a control frame (answered
+     * here) or an empty or malformed message.
+     */
+    static ChannelFraming.Inbound read(ChannelHandlerContext ctx, Object msg, ChannelFraming framing) {
+        WebSocketFrame frame = (WebSocketFrame) msg;
+        try {
+            return handled(ctx, frame) ? null : framing.decode(frame);
+        } finally {
+            frame.release();
+        }
+    }
+
+    /** Closes the WebSocket normally: a close frame, then the connection once it is sent. */
+    static void closeNormally(Channel channel) {
+        channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE)).addListener(ChannelFutureListener.CLOSE);
     }
 
     static void failed(ChannelHandlerContext ctx, Throwable cause) {

@@ -2,12 +2,8 @@ package dev.berth.cri.streaming;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,30 +57,21 @@ final class WebSocketPortForward extends ChannelInboundHandlerAdapter {
 
     private void forwardEnded() {
         if (running.decrementAndGet() == 0) {
-            conn.channel().writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
-                    .addListener(ChannelFutureListener.CLOSE);
+            WebSocketControl.closeNormally(conn.channel());
         }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        WebSocketFrame frame = (WebSocketFrame) msg;
-        try {
-            if (WebSocketControl.handled(ctx, frame)) {
-                return;
-            }
-            ChannelFraming.Inbound in = framing.decode(frame);
-            if (in == null) {
-                return;
-            }
-            int channel = in.channel();
-            if (channel % 2 == 0 && channel / 2 < pipes.size()) {
-                pipes.get(channel / 2).offer(in.data());
-            } else {
-                in.data().release(); // error channels are ours to write
-            }
-        } finally {
-            frame.release();
+        ChannelFraming.Inbound in = WebSocketControl.read(ctx, msg, framing);
+        if (in == null) {
+            return;
+        }
+        int channel = in.channel();
+        if (channel % 2 == 0 && channel / 2 < pipes.size()) {
+            pipes.get(channel / 2).offer(in.data());
+        } else {
+            in.data().release(); // error channels are ours to write
         }
     }
 

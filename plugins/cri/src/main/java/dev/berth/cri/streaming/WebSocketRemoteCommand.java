@@ -2,12 +2,8 @@ package dev.berth.cri.streaming;
 
 import dev.berth.core.runtime.StreamRequest;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 
 /**
  * Exec or attach over a Kubernetes channel WebSocket: channel 0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize.
@@ -63,25 +59,17 @@ final class WebSocketRemoteCommand extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        WebSocketFrame frame = (WebSocketFrame) msg;
-        try {
-            if (WebSocketControl.handled(ctx, frame)) {
-                return;
-            }
-            ChannelFraming.Inbound in = framing.decode(frame);
-            if (in == null) {
-                return;
-            }
-            InboundPipe pipe = in.channel() == STDIN ? stdinPipe : in.channel() == RESIZE ? resizePipe : null;
-            if (pipe == null) {
-                in.data().release(); // nothing reads this channel
-            } else if (in.close()) {
-                pipe.finish();
-            } else {
-                pipe.offer(in.data());
-            }
-        } finally {
-            frame.release();
+        ChannelFraming.Inbound in = WebSocketControl.read(ctx, msg, framing);
+        if (in == null) {
+            return;
+        }
+        InboundPipe pipe = in.channel() == STDIN ? stdinPipe : in.channel() == RESIZE ? resizePipe : null;
+        if (pipe == null) {
+            in.data().release(); // nothing reads this channel
+        } else if (in.close()) {
+            pipe.finish();
+        } else {
+            pipe.offer(in.data());
         }
     }
 
@@ -117,11 +105,7 @@ final class WebSocketRemoteCommand extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void complete(CommandOutcome outcome) throws InterruptedException {
-        byte[] report = ExitStatusJson.encode(outcome, protocol.statusJson());
-        if (report.length > 0) {
-            error.write(Unpooled.wrappedBuffer(report));
-        }
-        conn.channel().writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
-                .addListener(ChannelFutureListener.CLOSE);
+        ExitStatusJson.send(outcome, protocol.statusJson(), error);
+        WebSocketControl.closeNormally(conn.channel());
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** In-memory stand-ins for container processes. */
 final class FakeSessions {
@@ -243,6 +244,14 @@ final class FakeSessions {
     static StreamTarget.Process exec(StreamRequest request, StreamSession session, CountDownLatch opened) {
         return new StreamTarget.Process(StreamTarget.Kind.EXEC, "c1", request, r -> {
             opened.countDown();
+            return session;
+        });
+    }
+
+    /** An exec target that keeps the request the server opens its session with in {@code opened}. */
+    static StreamTarget.Process exec(StreamRequest request, StreamSession session, AtomicReference<StreamRequest> opened) {
+        return new StreamTarget.Process(StreamTarget.Kind.EXEC, "c1", request, r -> {
+            opened.set(r);
             return session;
         });
     }

@@ -3,40 +3,27 @@ package dev.berth.cri.streaming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.netty.channel.EventLoopGroup;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Port-forward into a "pod" (local TCP servers) over SPDY and WebSocket. */
 class PortForwardTest {
     private static final List<String> PF = List.of("portforward.k8s.io");
-    private static EventLoopGroup clients;
-    private StreamServer server;
+    @RegisterExtension
+    static final StreamServerFixture fixture = new StreamServerFixture();
     private EchoServer web;
     private EchoServer db;
     private StreamTarget.PortForward pod;
 
-    @BeforeAll
-    static void clients() {
-        clients = TestServers.clients();
-    }
-
-    @AfterAll
-    static void stopClients() {
-        TestServers.shutdown(clients);
-    }
-
     @BeforeEach
     void start() throws Exception {
-        server = TestServers.start();
         web = new EchoServer("web>");
         db = new EchoServer("db>");
         pod = new StreamTarget.PortForward("sb1", List.of(), EchoServer.dialer(Map.of(80, web, 5432, db)));
@@ -44,7 +31,6 @@ class PortForwardTest {
 
     @AfterEach
     void stop() throws Exception {
-        server.close();
         web.close();
         db.close();
     }
@@ -55,9 +41,9 @@ class PortForwardTest {
 
     @Test
     void spdyForwardsTwoConcurrentConnectionsToTwoPorts() throws Exception {
-        String url = server.register(pod);
+        String url = fixture.server().register(pod);
         assertThat(url).contains("/portforward/");
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, PF)) {
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, PF)) {
             assertThat(c.response().header("X-Stream-Protocol-Version")).isEqualTo("portforward.k8s.io");
             // Interleaved the way two kubectl connections racing each other open them.
             SpdyTestClient.ClientStream error0 = c.open(stream("error", "0", 80));
@@ -93,8 +79,8 @@ class PortForwardTest {
 
     @Test
     void spdyDialFailureIsReportedOnTheErrorStream() throws Exception {
-        String url = server.register(pod);
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, PF)) {
+        String url = fixture.server().register(pod);
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, PF)) {
             SpdyTestClient.ClientStream error = c.open(stream("error", "7", 9999));
             SpdyTestClient.ClientStream data = c.open(stream("data", "7", 9999));
             assertThat(error.awaitFin()).isTrue();
@@ -106,8 +92,8 @@ class PortForwardTest {
 
     @Test
     void spdyPairsWithoutRequestIdAreMatchedByStreamId() throws Exception {
-        String url = server.register(pod);
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, PF)) {
+        String url = fixture.server().register(pod);
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, PF)) {
             SpdyTestClient.ClientStream error = c.open(Map.of("streamtype", "error", "port", "80"));
             SpdyTestClient.ClientStream data = c.open(Map.of("streamtype", "data", "port", "80"));
             c.send(data, "old client");
@@ -118,10 +104,9 @@ class PortForwardTest {
 
     @Test
     void spdyIncompletePairsTimeOut() throws Exception {
-        server.close();
-        server = TestServers.start("stream_creation_timeout = \"300ms\"");
-        String url = server.register(pod);
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, PF)) {
+        fixture.start("stream_creation_timeout = \"300ms\"");
+        String url = fixture.server().register(pod);
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, PF)) {
             SpdyTestClient.ClientStream error = c.open(stream("error", "1", 80));
             assertThat(error.awaitFin()).isTrue();
             assertThat(error.text()).contains("timed out waiting for the data and error streams of request 1");
@@ -131,8 +116,8 @@ class PortForwardTest {
 
     @Test
     void spdyClientDisconnectClosesPodConnections() throws Exception {
-        String url = server.register(pod);
-        SpdyTestClient c = SpdyTestClient.connect(clients, url, PF);
+        String url = fixture.server().register(pod);
+        SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, PF);
         c.open(stream("error", "0", 80));
         SpdyTestClient.ClientStream data = c.open(stream("data", "0", 80));
         assertThat(Await.until(() -> data.text().equals("web>"), Duration.ofSeconds(5))).isTrue();
@@ -143,8 +128,8 @@ class PortForwardTest {
 
     @Test
     void webSocketForwardsEachQueriedPortOnItsChannelPair() throws Exception {
-        String url = server.register(pod) + "?port=80&port=5432";
-        try (WsTestClient c = WsTestClient.connect(clients, url, "v4.channel.k8s.io")) {
+        String url = fixture.server().register(pod) + "?port=80&port=5432";
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "v4.channel.k8s.io")) {
             // Each channel first names its port, 2 bytes little-endian.
             Map<Integer, byte[]> firsts = new java.util.HashMap<>();
             for (int i = 0; i < 4; i++) {
@@ -177,8 +162,8 @@ class PortForwardTest {
     void webSocketClosesWhenEveryPodConnectionEnded() throws Exception {
         try (EchoServer hello = new EchoServer("hello and goodbye", true)) {
             StreamTarget.PortForward target = new StreamTarget.PortForward("sb1", List.of(8080), EchoServer.dialer(Map.of(8080, hello)));
-            String url = server.register(target);
-            try (WsTestClient c = WsTestClient.connect(clients, url, "v4.base64.channel.k8s.io")) {
+            String url = fixture.server().register(target);
+            try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "v4.base64.channel.k8s.io")) {
                 Map<Integer, ByteArrayOutputStream> got = c.untilClose();
                 assertThat(got.get(0).toString(StandardCharsets.UTF_8)).endsWith("hello and goodbye");
                 assertThat(got.get(0).toByteArray()).startsWith(0x90, 0x1f);
@@ -189,8 +174,8 @@ class PortForwardTest {
 
     @Test
     void webSocketDialFailureGoesToTheErrorChannel() throws Exception {
-        String url = server.register(pod) + "?port=81";
-        try (WsTestClient c = WsTestClient.connect(clients, url, "v4.channel.k8s.io")) {
+        String url = fixture.server().register(pod) + "?port=81";
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "v4.channel.k8s.io")) {
             Map<Integer, ByteArrayOutputStream> got = c.untilClose();
             assertThat(got.get(1).toString(StandardCharsets.UTF_8)).endsWith("error forwarding port 81 to pod sb1: "
                     + "dial tcp 127.0.0.1:81: connect: connection refused");
@@ -199,14 +184,14 @@ class PortForwardTest {
 
     @Test
     void webSocketWithoutPortsIsABadRequest() throws Exception {
-        String url = server.register(pod);
-        assertThatThrownBy(() -> WsTestClient.connect(clients, url, "v4.channel.k8s.io"))
+        String url = fixture.server().register(pod);
+        assertThatThrownBy(() -> WsTestClient.connect(fixture.clients(), url, "v4.channel.k8s.io"))
                 .isInstanceOfSatisfying(WsTestClient.Refused.class, e -> assertThat(e.status).isEqualTo(400));
-        String bad = server.register(pod) + "?port=http";
-        assertThatThrownBy(() -> WsTestClient.connect(clients, bad, "v4.channel.k8s.io"))
+        String bad = fixture.server().register(pod) + "?port=http";
+        assertThatThrownBy(() -> WsTestClient.connect(fixture.clients(), bad, "v4.channel.k8s.io"))
                 .isInstanceOfSatisfying(WsTestClient.Refused.class, e -> assertThat(e.status).isEqualTo(400));
-        String spdyOnly = server.register(pod) + "?port=80";
-        assertThatThrownBy(() -> WsTestClient.connect(clients, spdyOnly, "portforward.k8s.io"))
+        String spdyOnly = fixture.server().register(pod) + "?port=80";
+        assertThatThrownBy(() -> WsTestClient.connect(fixture.clients(), spdyOnly, "portforward.k8s.io"))
                 .isInstanceOfSatisfying(WsTestClient.Refused.class, e -> assertThat(e.status).isEqualTo(403));
     }
 }

@@ -7,49 +7,40 @@ import static dev.berth.cri.streaming.TestServers.type;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.core.errdefs.BerthException;
-import io.netty.channel.EventLoopGroup;
+import dev.berth.core.runtime.StreamRequest;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Exec and attach over SPDY/3.1, driven the way kubectl and crictl drive them. */
 class SpdyRemoteCommandTest {
     private static final String SUCCESS = "{\"metadata\":{},\"status\":\"Success\"}";
-    private static EventLoopGroup clients;
-    private StreamServer server;
+    @RegisterExtension
+    static final StreamServerFixture fixture = new StreamServerFixture();
 
-    @BeforeAll
-    static void clients() {
-        clients = TestServers.clients();
+    /** What a command's error and stdout streams carried. */
+    private record Output(String error, String stdout) {
     }
 
-    @AfterAll
-    static void stopClients() {
-        TestServers.shutdown(clients);
-    }
-
-    @BeforeEach
-    void start() {
-        server = TestServers.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+    /** Runs the command at {@code url} with only error and stdout streams, until both ended. */
+    private static Output run(String url, List<String> protocols) throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, protocols)) {
+            SpdyTestClient.ClientStream error = c.stream("error");
+            SpdyTestClient.ClientStream stdout = c.stream("stdout");
+            assertThat(error.awaitFin()).isTrue();
+            assertThat(stdout.awaitFin()).isTrue();
+            return new Output(error.text(), stdout.text());
+        }
     }
 
     @Test
     void execEchoesStdinAndReportsSuccessOverV4() throws Exception {
         FakeSessions.Cat cat = new FakeSessions.Cat();
-        String url = server.register(exec(request(true, true, true, false, "cat"), cat));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        String url = fixture.server().register(exec(request(true, true, true, false, "cat"), cat));
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             assertThat(c.response().status()).isEqualTo(101);
             assertThat(c.response().header("X-Stream-Protocol-Version")).isEqualTo("v4.channel.k8s.io");
             assertThat(c.response().header("Upgrade")).isEqualTo("SPDY/3.1");
@@ -74,8 +65,8 @@ class SpdyRemoteCommandTest {
     @Test
     void stdinCloseReachesTheProcessAsEndOfFile() throws Exception {
         FakeSessions.Cat cat = new FakeSessions.Cat();
-        String url = server.register(exec(request(true, true, false, false, "cat"), cat));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        String url = fixture.server().register(exec(request(true, true, false, false, "cat"), cat));
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             SpdyTestClient.ClientStream error = c.stream("error");
             SpdyTestClient.ClientStream stdin = c.stream("stdin");
             SpdyTestClient.ClientStream stdout = c.stream("stdout");
@@ -93,8 +84,8 @@ class SpdyRemoteCommandTest {
     @Test
     void nonZeroExitIsAStatusWithTheExitCode() throws Exception {
         FakeSessions.Exits p = new FakeSessions.Exits(3, "out", "err");
-        String url = server.register(exec(request(false, true, true, false, "sh", "-c", "exit 3"), p));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        String url = fixture.server().register(exec(request(false, true, true, false, "sh", "-c", "exit 3"), p));
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             SpdyTestClient.ClientStream error = c.stream("error");
             SpdyTestClient.ClientStream stdout = c.stream("stdout");
             SpdyTestClient.ClientStream stderr = c.stream("stderr");
@@ -110,27 +101,17 @@ class SpdyRemoteCommandTest {
 
     @Test
     void olderProtocolsReportPlainTextAndNothingOnSuccess() throws Exception {
-        String failing = server.register(exec(request(false, true, false, false, "false"), new FakeSessions.Exits(1, "", "")));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, failing, List.of("v2.channel.k8s.io"))) {
-            SpdyTestClient.ClientStream error = c.stream("error");
-            c.stream("stdout");
-            assertThat(error.awaitFin()).isTrue();
-            assertThat(error.text()).isEqualTo("command terminated with non-zero exit code: error executing command [false], exit code 1");
-        }
-        String ok = server.register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "x", "")));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, ok, List.of("v3.channel.k8s.io"))) {
-            SpdyTestClient.ClientStream error = c.stream("error");
-            SpdyTestClient.ClientStream stdout = c.stream("stdout");
-            assertThat(error.awaitFin()).isTrue();
-            assertThat(stdout.text()).isEqualTo("x");
-            assertThat(error.text()).isEmpty();
-        }
+        String failing = fixture.server().register(exec(request(false, true, false, false, "false"), new FakeSessions.Exits(1, "", "")));
+        assertThat(run(failing, List.of("v2.channel.k8s.io")).error())
+                .isEqualTo("command terminated with non-zero exit code: error executing command [false], exit code 1");
+        String ok = fixture.server().register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "x", "")));
+        assertThat(run(ok, List.of("v3.channel.k8s.io"))).isEqualTo(new Output("", "x"));
     }
 
     @Test
     void theClientsFirstSupportedProtocolIsChosen() throws Exception {
-        String url = server.register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "", "")));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url,
+        String url = fixture.server().register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "", "")));
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url,
                 List.of("v9.channel.k8s.io", "v3.channel.k8s.io, v4.channel.k8s.io"))) {
             assertThat(c.response().header("X-Stream-Protocol-Version")).isEqualTo("v3.channel.k8s.io");
         }
@@ -138,14 +119,14 @@ class SpdyRemoteCommandTest {
 
     @Test
     void noCommonProtocolIsForbidden() throws Exception {
-        String url = server.register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "", "")));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, List.of("v9.channel.k8s.io"))) {
+        String url = fixture.server().register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "", "")));
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, List.of("v9.channel.k8s.io"))) {
             assertThat(c.response().status()).isEqualTo(403);
             assertThat(c.response().body()).contains("unable to negotiate protocol").contains("v9.channel.k8s.io");
             assertThat(c.response().headers().get("x-accepted-stream-protocol-versions")).contains("v4.channel.k8s.io");
         }
-        String pf = server.register(new StreamTarget.PortForward("sb", List.of(), p -> null));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, pf, V4)) {
+        String pf = fixture.server().register(new StreamTarget.PortForward("sb", List.of(), p -> null));
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), pf, V4)) {
             assertThat(c.response().status()).isEqualTo(403);
         }
     }
@@ -153,14 +134,9 @@ class SpdyRemoteCommandTest {
     @Test
     void resizeStreamCarriesTerminalSizes() throws Exception {
         FakeSessions.Cat cat = new FakeSessions.Cat();
-        java.util.concurrent.atomic.AtomicReference<dev.berth.core.runtime.StreamRequest> opened =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        String url = server.register(new StreamTarget.Process(StreamTarget.Kind.EXEC, "c1",
-                request(true, true, false, true, "sh"), r -> {
-                    opened.set(r);
-                    return cat;
-                }));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        AtomicReference<StreamRequest> opened = new AtomicReference<>();
+        String url = fixture.server().register(exec(request(true, true, false, true, "sh"), cat, opened));
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             SpdyTestClient.ClientStream error = c.stream("error");
             SpdyTestClient.ClientStream stdin = c.stream("stdin");
             c.stream("stdout");
@@ -182,38 +158,26 @@ class SpdyRemoteCommandTest {
 
     @Test
     void v2HasNoResizeStreamSoTtySessionsStartWithout() throws Exception {
-        String url = server.register(exec(request(false, true, false, true, "sh"), new FakeSessions.Exits(0, "tty", "")));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, List.of("v2.channel.k8s.io"))) {
-            SpdyTestClient.ClientStream error = c.stream("error");
-            SpdyTestClient.ClientStream stdout = c.stream("stdout");
-            assertThat(stdout.awaitFin()).isTrue();
-            assertThat(stdout.text()).isEqualTo("tty");
-            assertThat(error.awaitFin()).isTrue();
-        }
+        String url = fixture.server().register(exec(request(false, true, false, true, "sh"), new FakeSessions.Exits(0, "tty", "")));
+        assertThat(run(url, List.of("v2.channel.k8s.io")).stdout()).isEqualTo("tty");
     }
 
     @Test
     void attachSucceedsWhenItsOutputEndsWhateverTheExitCode() throws Exception {
         FakeSessions.Exits p = new FakeSessions.Exits(137, "log line\n", "");
-        String url = server.register(FakeSessions.attach(request(false, true, false, false), p));
+        String url = fixture.server().register(FakeSessions.attach(request(false, true, false, false), p));
         assertThat(url).contains("/attach/");
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
-            SpdyTestClient.ClientStream error = c.stream("error");
-            SpdyTestClient.ClientStream stdout = c.stream("stdout");
-            assertThat(error.awaitFin()).isTrue();
-            assertThat(stdout.text()).isEqualTo("log line\n");
-            assertThat(error.text()).isEqualTo(SUCCESS);
-        }
+        assertThat(run(url, V4)).isEqualTo(new Output(SUCCESS, "log line\n"));
         assertThat(p.awaitClosed(5)).isTrue();
     }
 
     @Test
     void anOpenerFailureIsReportedOnTheErrorStream() throws Exception {
-        String url = server.register(new StreamTarget.Process(StreamTarget.Kind.EXEC, "c1", request(false, true, false, false, "ls"),
+        String url = fixture.server().register(new StreamTarget.Process(StreamTarget.Kind.EXEC, "c1", request(false, true, false, false, "ls"),
                 r -> {
                     throw BerthException.failedPrecondition("container c1 is not running");
                 }));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             SpdyTestClient.ClientStream error = c.stream("error");
             SpdyTestClient.ClientStream stdout = c.stream("stdout");
             assertThat(error.awaitFin()).isTrue();
@@ -226,15 +190,14 @@ class SpdyRemoteCommandTest {
 
     @Test
     void missingStreamsTimeOutAndNeverOpenTheSession() throws Exception {
-        server.close();
-        server = TestServers.start("stream_creation_timeout = \"300ms\"");
+        fixture.start("stream_creation_timeout = \"300ms\"");
         AtomicInteger opened = new AtomicInteger();
-        String url = server.register(new StreamTarget.Process(StreamTarget.Kind.EXEC, "c1", request(true, true, false, false, "cat"),
+        String url = fixture.server().register(new StreamTarget.Process(StreamTarget.Kind.EXEC, "c1", request(true, true, false, false, "cat"),
                 r -> {
                     opened.incrementAndGet();
                     return new FakeSessions.Cat();
                 }));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             c.stream("error");
             c.stream("stdout"); // stdin never comes
             long t0 = System.nanoTime();
@@ -247,8 +210,8 @@ class SpdyRemoteCommandTest {
     @Test
     void unexpectedAndDuplicateStreamsAreRefused() throws Exception {
         FakeSessions.Cat cat = new FakeSessions.Cat();
-        String url = server.register(exec(request(true, true, false, false, "cat"), cat));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        String url = fixture.server().register(exec(request(true, true, false, false, "cat"), cat));
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             SpdyTestClient.ClientStream error = c.stream("error");
             SpdyTestClient.ClientStream stderr = c.stream("stderr"); // not asked for
             SpdyTestClient.ClientStream error2 = c.stream("error");
@@ -267,16 +230,7 @@ class SpdyRemoteCommandTest {
     @Test
     void clientDisconnectClosesTheSession() throws Exception {
         FakeSessions.Blocks p = new FakeSessions.Blocks();
-        CountDownLatch opened = new CountDownLatch(1);
-        String url = server.register(new StreamTarget.Process(StreamTarget.Kind.EXEC, "c1", request(false, true, false, false, "sleep"),
-                r -> {
-                    opened.countDown();
-                    return p;
-                }));
-        SpdyTestClient c = SpdyTestClient.connect(clients, url, V4);
-        c.stream("error");
-        c.stream("stdout");
-        assertThat(opened.await(5, TimeUnit.SECONDS)).isTrue();
+        SpdyTestClient c = fixture.connectToRunning(p);
         assertThat(p.isClosed()).isFalse();
         c.close();
         assertThat(p.awaitClosed(5)).isTrue();
@@ -285,12 +239,7 @@ class SpdyRemoteCommandTest {
     @Test
     void goAwayEndsTheSessionAndPingsAreEchoed() throws Exception {
         FakeSessions.Blocks p = new FakeSessions.Blocks();
-        CountDownLatch opened = new CountDownLatch(1);
-        String url = server.register(exec(request(false, true, false, false, "sleep"), p, opened));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
-            c.stream("error");
-            c.stream("stdout");
-            assertThat(opened.await(5, TimeUnit.SECONDS)).isTrue();
+        try (SpdyTestClient c = fixture.connectToRunning(p)) {
             c.ping(1);
             c.ping(3);
             assertThat(Await.until(() -> c.pongs.get() == 2, Duration.ofSeconds(5))).isTrue();
@@ -302,15 +251,9 @@ class SpdyRemoteCommandTest {
 
     @Test
     void idleConnectionsAreClosedWithTheirSession() throws Exception {
-        server.close();
-        server = TestServers.start("stream_idle_timeout = \"400ms\"");
+        fixture.start("stream_idle_timeout = \"400ms\"");
         FakeSessions.Blocks p = new FakeSessions.Blocks();
-        CountDownLatch opened = new CountDownLatch(1);
-        String url = server.register(exec(request(false, true, false, false, "sleep"), p, opened));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
-            c.stream("error");
-            c.stream("stdout");
-            assertThat(opened.await(5, TimeUnit.SECONDS)).isTrue();
+        try (SpdyTestClient c = fixture.connectToRunning(p)) {
             assertThat(c.awaitClosed()).isTrue();
         }
         assertThat(p.awaitClosed(5)).isTrue();
@@ -320,8 +263,8 @@ class SpdyRemoteCommandTest {
     void tenMebibytesFlowWithoutTheClientEverSendingWindowUpdate() throws Exception {
         long size = 10L << 20;
         FakeSessions.Bulk p = new FakeSessions.Bulk(size);
-        String url = server.register(exec(request(false, true, false, false, "yes"), p));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        String url = fixture.server().register(exec(request(false, true, false, false, "yes"), p));
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             SpdyTestClient.ClientStream error = c.stream("error");
             SpdyTestClient.ClientStream stdout = c.open(type("stdout"), false);
             stdout.verifyBulk = true;
@@ -336,8 +279,8 @@ class SpdyRemoteCommandTest {
     @Test
     void aClientThatStopsReadingHoldsTheProcessBack() throws Exception {
         FakeSessions.Bulk p = new FakeSessions.Bulk(1L << 40);
-        String url = server.register(exec(request(false, true, false, false, "yes"), p));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        String url = fixture.server().register(exec(request(false, true, false, false, "yes"), p));
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             c.stream("error");
             c.channel().config().setAutoRead(false);
             SpdyTestClient.ClientStream stdout = c.openAsync(type("stdout"), false);
@@ -357,13 +300,13 @@ class SpdyRemoteCommandTest {
     @Test
     void fourMebibytesRoundTripThroughCatUnderBackpressure() throws Exception {
         FakeSessions.Cat cat = new FakeSessions.Cat();
-        String url = server.register(exec(request(true, true, false, false, "cat"), cat));
+        String url = fixture.server().register(exec(request(true, true, false, false, "cat"), cat));
         byte[] chunk = new byte[16 * 1024];
         for (int i = 0; i < chunk.length; i++) {
             chunk[i] = (byte) (i * 7);
         }
         int chunks = 256;
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             SpdyTestClient.ClientStream error = c.stream("error");
             SpdyTestClient.ClientStream stdin = c.stream("stdin");
             SpdyTestClient.ClientStream stdout = c.stream("stdout");

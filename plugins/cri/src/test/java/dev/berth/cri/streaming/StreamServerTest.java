@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.typesafe.config.ConfigFactory;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
-import io.netty.channel.EventLoopGroup;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -18,38 +17,13 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** URLs, tokens and the HTTP answers of the streaming server. */
 class StreamServerTest {
-    private static EventLoopGroup clients;
-    private StreamServer server;
-
-    @BeforeAll
-    static void clients() {
-        clients = TestServers.clients();
-    }
-
-    @AfterAll
-    static void stopClients() {
-        TestServers.shutdown(clients);
-    }
-
-    @BeforeEach
-    void start() {
-        server = TestServers.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final StreamServerFixture fixture = new StreamServerFixture();
 
     private static StreamTarget.Process quick() {
         return exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "", ""));
@@ -57,7 +31,7 @@ class StreamServerTest {
 
     /** The status line of a plain request to {@code path}. */
     private String status(String method, String path, String... headers) throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.address().getPort())) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), fixture.server().address().getPort())) {
             s.setSoTimeout(10_000);
             StringBuilder req = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: x\r\n");
             for (String h : headers) {
@@ -77,15 +51,15 @@ class StreamServerTest {
 
     @Test
     void urlsNameTheKindAndAnUnguessableToken() {
-        int port = server.address().getPort();
+        int port = fixture.server().address().getPort();
         assertThat(port).isPositive();
-        String exec = server.register(quick());
+        String exec = fixture.server().register(quick());
         assertThat(exec).matches("http://127\\.0\\.0\\.1:" + port + "/exec/[A-Za-z0-9_-]{43}");
-        assertThat(server.register(FakeSessions.attach(request(false, true, false, false), new FakeSessions.Exits(0, "", ""))))
+        assertThat(fixture.server().register(FakeSessions.attach(request(false, true, false, false), new FakeSessions.Exits(0, "", ""))))
                 .matches("http://127\\.0\\.0\\.1:" + port + "/attach/[A-Za-z0-9_-]{43}");
-        assertThat(server.register(new StreamTarget.PortForward("sb", List.of(80), p -> null)))
+        assertThat(fixture.server().register(new StreamTarget.PortForward("sb", List.of(80), p -> null)))
                 .matches("http://127\\.0\\.0\\.1:" + port + "/portforward/[A-Za-z0-9_-]{43}");
-        assertThat(server.register(quick())).isNotEqualTo(exec);
+        assertThat(fixture.server().register(quick())).isNotEqualTo(exec);
     }
 
     @Test
@@ -107,87 +81,85 @@ class StreamServerTest {
 
     @Test
     void aTokenWorksOnce() throws Exception {
-        String url = server.register(quick());
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        String url = fixture.server().register(quick());
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             assertThat(c.response().status()).isEqualTo(101);
         }
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             assertThat(c.response().status()).isEqualTo(404);
         }
     }
 
     @Test
     void aFailedUpgradeSpendsTheTokenToo() throws Exception {
-        String url = server.register(quick());
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, List.of("v0.nothing"))) {
+        String url = fixture.server().register(quick());
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, List.of("v0.nothing"))) {
             assertThat(c.response().status()).isEqualTo(403);
         }
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             assertThat(c.response().status()).isEqualTo(404);
         }
     }
 
     @Test
     void expiredTokensAreUnknown() throws Exception {
-        server.close();
-        server = TestServers.start("stream_token_ttl = \"200ms\"");
-        String url = server.register(quick());
+        fixture.start("stream_token_ttl = \"200ms\"");
+        String url = fixture.server().register(quick());
         Thread.sleep(400);
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             assertThat(c.response().status()).isEqualTo(404);
         }
     }
 
     @Test
     void aTokenOnTheWrongPathIsUnknownAndSpent() throws Exception {
-        String url = server.register(quick());
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url.replace("/exec/", "/attach/"), V4)) {
+        String url = fixture.server().register(quick());
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url.replace("/exec/", "/attach/"), V4)) {
             assertThat(c.response().status()).isEqualTo(404);
         }
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4)) {
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url, V4)) {
             assertThat(c.response().status()).isEqualTo(404);
         }
-        String pf = server.register(new StreamTarget.PortForward("sb", List.of(), p -> null));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, pf.replace("/portforward/", "/exec/"), V4)) {
+        String pf = fixture.server().register(new StreamTarget.PortForward("sb", List.of(), p -> null));
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), pf.replace("/portforward/", "/exec/"), V4)) {
             assertThat(c.response().status()).isEqualTo(404);
         }
     }
 
     @Test
     void plainHttpAnswers() throws Exception {
-        String token = URI.create(server.register(quick())).getPath();
+        String token = URI.create(fixture.server().register(quick())).getPath();
         assertThat(status("GET", "/exec/made-up")).isEqualTo("HTTP/1.1 404 Not Found");
         assertThat(status("GET", "/")).isEqualTo("HTTP/1.1 404 Not Found");
         assertThat(status("DELETE", token)).isEqualTo("HTTP/1.1 405 Method Not Allowed");
-        String another = URI.create(server.register(quick())).getPath();
+        String another = URI.create(fixture.server().register(quick())).getPath();
         assertThat(status("GET", another)).isEqualTo("HTTP/1.1 400 Bad Request");
-        String third = URI.create(server.register(quick())).getPath();
+        String third = URI.create(fixture.server().register(quick())).getPath();
         assertThat(status("POST", third, "Connection: Upgrade", "Upgrade: SPDY/3.1")).isEqualTo("HTTP/1.1 400 Bad Request");
-        String ws = URI.create(server.register(quick())).getPath();
+        String ws = URI.create(fixture.server().register(quick())).getPath();
         assertThat(status("GET", ws, "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13",
                 "Sec-WebSocket-Protocol: v4.channel.k8s.io")).isEqualTo("HTTP/1.1 400 Bad Request"); // no Sec-WebSocket-Key
-        String absolute = server.register(quick());
+        String absolute = fixture.server().register(quick());
         assertThat(status("POST", absolute, "Connection: Upgrade", "Upgrade: SPDY/3.1", "X-Stream-Protocol-Version: v4.channel.k8s.io"))
                 .isEqualTo("HTTP/1.1 101 Switching Protocols");
     }
 
     @Test
     void tooManyUnusedTokensIsResourceExhausted() throws Exception {
-        server.close();
-        server = TestServers.start("max_pending_streams = 2");
-        String first = server.register(quick());
-        server.register(quick());
-        assertThatThrownBy(() -> server.register(quick())).isInstanceOfSatisfying(BerthException.class,
+        fixture.start("max_pending_streams = 2");
+        String first = fixture.server().register(quick());
+        fixture.server().register(quick());
+        assertThatThrownBy(() -> fixture.server().register(quick())).isInstanceOfSatisfying(BerthException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.RESOURCE_EXHAUSTED));
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, first, V4)) {
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), first, V4)) {
             assertThat(c.response().status()).isEqualTo(101);
         }
-        assertThat(server.register(quick())).contains("/exec/");
+        assertThat(fixture.server().register(quick())).contains("/exec/");
     }
 
     @Test
     void aPortInUseFailsTheStartNamingIt() {
-        int taken = server.address().getPort();
+        int taken = fixture.server().address().getPort();
         assertThatThrownBy(() -> TestServers.start("stream_server_port = " + taken))
                 .isInstanceOfSatisfying(BerthException.class, e -> {
                     assertThat(e.kind()).isEqualTo(ErrorKind.UNAVAILABLE);
@@ -211,23 +183,17 @@ class StreamServerTest {
     @Test
     void closingTheServerClosesLiveSessionsAndRefusesNewOnes() throws Exception {
         FakeSessions.Blocks p = new FakeSessions.Blocks();
-        CountDownLatch opened = new CountDownLatch(1);
-        String url = server.register(exec(request(false, true, false, false, "sleep"), p, opened));
-        SpdyTestClient c = SpdyTestClient.connect(clients, url, V4);
-        c.stream("error");
-        c.stream("stdout");
-        assertThat(opened.await(5, TimeUnit.SECONDS)).isTrue();
-        server.close();
+        SpdyTestClient c = fixture.connectToRunning(p);
+        fixture.server().close();
         assertThat(p.awaitClosed(5)).isTrue();
         assertThat(c.awaitClosed()).isTrue();
-        assertThatThrownBy(() -> server.register(quick())).isInstanceOf(BerthException.class);
+        assertThatThrownBy(() -> fixture.server().register(quick())).isInstanceOf(BerthException.class);
     }
 
     @Test
     void clientsThatNeverAskAreDropped() throws Exception {
-        server.close();
-        server = TestServers.start("stream_creation_timeout = \"300ms\"");
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.address().getPort())) {
+        fixture.start("stream_creation_timeout = \"300ms\"");
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), fixture.server().address().getPort())) {
             s.setSoTimeout(5000);
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
-import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -26,31 +25,21 @@ import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** https streaming URLs, with a certificate made at start or one from files. */
 class TlsStreamingTest {
-    private static EventLoopGroup clients;
+    @RegisterExtension
+    static final StreamServerFixture fixture = new StreamServerFixture();
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void clients() {
-        clients = TestServers.clients();
-    }
-
-    @AfterAll
-    static void stopClients() {
-        TestServers.shutdown(clients);
-    }
 
     private static void execOver(StreamServer server, SslContext clientTls) throws Exception {
         String url = server.register(exec(request(false, true, false, false, "echo"), new FakeSessions.Exits(0, "secret", "")));
         assertThat(url).startsWith("https://");
-        try (SpdyTestClient c = SpdyTestClient.connect(clients, url.replaceFirst("^https", "http"), V4, clientTls)) {
+        try (SpdyTestClient c = SpdyTestClient.connect(fixture.clients(), url.replaceFirst("^https", "http"), V4, clientTls)) {
             assertThat(c.response().status()).isEqualTo(101);
             // Before the session: the server closes the connection when it is done, and the TLS handler goes with it.
             X509Certificate peer = (X509Certificate) c.channel().pipeline().get(SslHandler.class).engine().getSession()

@@ -5,18 +5,16 @@ import static dev.berth.cri.streaming.FakeSessions.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.netty.channel.EventLoopGroup;
+import dev.berth.core.runtime.StreamRequest;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Exec and attach over the Kubernetes channel WebSocket protocols. */
 class WebSocketRemoteCommandTest {
@@ -24,28 +22,8 @@ class WebSocketRemoteCommandTest {
     private static final String EXIT_3 = "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"command terminated with non-zero exit code: "
             + "error executing command [sh -c exit 3], exit code 3\",\"reason\":\"NonZeroExitCode\","
             + "\"details\":{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"3\"}]}}";
-    private static EventLoopGroup clients;
-    private StreamServer server;
-
-    @BeforeAll
-    static void clients() {
-        clients = TestServers.clients();
-    }
-
-    @AfterAll
-    static void stopClients() {
-        TestServers.shutdown(clients);
-    }
-
-    @BeforeEach
-    void start() {
-        server = TestServers.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final StreamServerFixture fixture = new StreamServerFixture();
 
     private static String text(Map<Integer, ByteArrayOutputStream> byChannel, int channel) {
         ByteArrayOutputStream b = byChannel.get(channel);
@@ -55,8 +33,8 @@ class WebSocketRemoteCommandTest {
     @Test
     void v4EchoesStdinAndTheFirstMessageSaysReady() throws Exception {
         FakeSessions.Cat cat = new FakeSessions.Cat();
-        String url = server.register(exec(request(true, true, false, false, "cat"), cat));
-        try (WsTestClient c = WsTestClient.connect(clients, url, "v4.channel.k8s.io")) {
+        String url = fixture.server().register(exec(request(true, true, false, false, "cat"), cat));
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "v4.channel.k8s.io")) {
             assertThat(c.protocol).isEqualTo("v4.channel.k8s.io");
             WsTestClient.Message ready = c.next();
             assertThat(ready.channel()).isEqualTo(WebSocketRemoteCommand.STDOUT);
@@ -72,8 +50,8 @@ class WebSocketRemoteCommandTest {
 
     @Test
     void v4ReportsTheExitCodeAndClosesNormally() throws Exception {
-        String url = server.register(exec(request(false, true, true, false, "sh", "-c", "exit 3"), new FakeSessions.Exits(3, "out", "err")));
-        try (WsTestClient c = WsTestClient.connect(clients, url, "v4.channel.k8s.io")) {
+        String url = fixture.server().register(exec(request(false, true, true, false, "sh", "-c", "exit 3"), new FakeSessions.Exits(3, "out", "err")));
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "v4.channel.k8s.io")) {
             Map<Integer, ByteArrayOutputStream> got = c.untilClose();
             assertThat(text(got, 1)).isEqualTo("out");
             assertThat(text(got, 2)).isEqualTo("err");
@@ -85,8 +63,8 @@ class WebSocketRemoteCommandTest {
     @Test
     void v5CloseSignalEndsStdin() throws Exception {
         FakeSessions.Cat cat = new FakeSessions.Cat();
-        String url = server.register(exec(request(true, true, false, false, "cat"), cat));
-        try (WsTestClient c = WsTestClient.connect(clients, url, "v4.channel.k8s.io,v5.channel.k8s.io")) {
+        String url = fixture.server().register(exec(request(true, true, false, false, "cat"), cat));
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "v4.channel.k8s.io,v5.channel.k8s.io")) {
             assertThat(c.protocol).isEqualTo("v5.channel.k8s.io");
             c.send(0, "last words");
             c.sendRaw((byte) 255, (byte) 0);
@@ -100,8 +78,8 @@ class WebSocketRemoteCommandTest {
 
     @Test
     void v4Base64CarriesTextMessages() throws Exception {
-        String url = server.register(exec(request(false, true, true, false, "sh", "-c", "exit 3"), new FakeSessions.Exits(3, "out\u00e9", "")));
-        try (WsTestClient c = WsTestClient.connect(clients, url, "v4.base64.channel.k8s.io")) {
+        String url = fixture.server().register(exec(request(false, true, true, false, "sh", "-c", "exit 3"), new FakeSessions.Exits(3, "out\u00e9", "")));
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "v4.base64.channel.k8s.io")) {
             WsTestClient.Message ready = c.next();
             assertThat(ready.text()).isTrue();
             assertThat(ready.channel()).isEqualTo(1);
@@ -114,8 +92,8 @@ class WebSocketRemoteCommandTest {
     @Test
     void base64StdinReachesTheProcess() throws Exception {
         FakeSessions.Cat cat = new FakeSessions.Cat();
-        String url = server.register(exec(request(true, true, false, false, "cat"), cat));
-        try (WsTestClient c = WsTestClient.connect(clients, url, "v4.base64.channel.k8s.io")) {
+        String url = fixture.server().register(exec(request(true, true, false, false, "cat"), cat));
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "v4.base64.channel.k8s.io")) {
             c.next(); // ready
             c.send(0, "b64 in");
             assertThat(new String(c.next().data(), StandardCharsets.UTF_8)).isEqualTo("b64 in");
@@ -124,13 +102,13 @@ class WebSocketRemoteCommandTest {
 
     @Test
     void preV4ProtocolsSendPlainTextErrors() throws Exception {
-        String url = server.register(exec(request(false, true, false, false, "sh", "-c", "exit 3"), new FakeSessions.Exits(3, "", "")));
-        try (WsTestClient c = WsTestClient.connect(clients, url, "base64.channel.k8s.io")) {
+        String url = fixture.server().register(exec(request(false, true, false, false, "sh", "-c", "exit 3"), new FakeSessions.Exits(3, "", "")));
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "base64.channel.k8s.io")) {
             Map<Integer, ByteArrayOutputStream> got = c.untilClose();
             assertThat(text(got, 3)).isEqualTo("command terminated with non-zero exit code: error executing command [sh -c exit 3], exit code 3");
         }
-        String ok = server.register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "fine", "")));
-        try (WsTestClient c = WsTestClient.connect(clients, ok, "channel.k8s.io")) {
+        String ok = fixture.server().register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "fine", "")));
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), ok, "channel.k8s.io")) {
             Map<Integer, ByteArrayOutputStream> got = c.untilClose();
             assertThat(text(got, 1)).isEqualTo("fine");
             assertThat(got).doesNotContainKey(3);
@@ -139,33 +117,28 @@ class WebSocketRemoteCommandTest {
 
     @Test
     void theServersPreferenceWinsAmongTheOffers() throws Exception {
-        String url = server.register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "", "")));
-        try (WsTestClient c = WsTestClient.connect(clients, url, "channel.k8s.io, base64.channel.k8s.io, v4.base64.channel.k8s.io, v4.channel.k8s.io")) {
+        String url = fixture.server().register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "", "")));
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "channel.k8s.io, base64.channel.k8s.io, v4.base64.channel.k8s.io, v4.channel.k8s.io")) {
             assertThat(c.protocol).isEqualTo("v4.channel.k8s.io");
         }
     }
 
     @Test
     void noSupportedSubprotocolIsRefused() throws Exception {
-        String url = server.register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "", "")));
-        assertThatThrownBy(() -> WsTestClient.connect(clients, url, "v9.channel.k8s.io"))
+        String url = fixture.server().register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "", "")));
+        assertThatThrownBy(() -> WsTestClient.connect(fixture.clients(), url, "v9.channel.k8s.io"))
                 .isInstanceOfSatisfying(WsTestClient.Refused.class, e -> assertThat(e.status).isEqualTo(403));
-        String none = server.register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "", "")));
-        assertThatThrownBy(() -> WsTestClient.connect(clients, none, null))
+        String none = fixture.server().register(exec(request(false, true, false, false, "true"), new FakeSessions.Exits(0, "", "")));
+        assertThatThrownBy(() -> WsTestClient.connect(fixture.clients(), none, null))
                 .isInstanceOfSatisfying(WsTestClient.Refused.class, e -> assertThat(e.status).isEqualTo(403));
     }
 
     @Test
     void resizeChannelCarriesTerminalSizes() throws Exception {
         FakeSessions.Cat cat = new FakeSessions.Cat();
-        java.util.concurrent.atomic.AtomicReference<dev.berth.core.runtime.StreamRequest> opened =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        String url = server.register(new StreamTarget.Process(StreamTarget.Kind.EXEC, "c1",
-                request(true, true, false, true, "sh"), r -> {
-                    opened.set(r);
-                    return cat;
-                }));
-        try (WsTestClient c = WsTestClient.connect(clients, url, "v5.channel.k8s.io")) {
+        AtomicReference<StreamRequest> opened = new AtomicReference<>();
+        String url = fixture.server().register(exec(request(true, true, false, true, "sh"), cat, opened));
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "v5.channel.k8s.io")) {
             // the first size starts the command; a later one resizes its terminal
             c.send(4, "{\"Width\":132,\"Height\":43}");
             c.send(4, "{\"Width\":100,\"Height\":30}");
@@ -180,12 +153,12 @@ class WebSocketRemoteCommandTest {
 
     @Test
     void stderrOnlySessionsAnnounceOnStderrAndNoOutputOnError() throws Exception {
-        String url = server.register(exec(request(false, false, true, false, "x"), new FakeSessions.Exits(0, "", "e")));
-        try (WsTestClient c = WsTestClient.connect(clients, url, "v4.channel.k8s.io")) {
+        String url = fixture.server().register(exec(request(false, false, true, false, "x"), new FakeSessions.Exits(0, "", "e")));
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "v4.channel.k8s.io")) {
             assertThat(c.next().channel()).isEqualTo(2);
         }
-        String url3 = server.register(exec(request(true, false, false, false, "x"), new FakeSessions.Exits(0, "", "")));
-        try (WsTestClient c = WsTestClient.connect(clients, url3, "v4.channel.k8s.io")) {
+        String url3 = fixture.server().register(exec(request(true, false, false, false, "x"), new FakeSessions.Exits(0, "", "")));
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url3, "v4.channel.k8s.io")) {
             WsTestClient.Message ready = c.next();
             assertThat(ready.channel()).isEqualTo(3);
             assertThat(ready.data()).isEmpty();
@@ -196,8 +169,8 @@ class WebSocketRemoteCommandTest {
     void clientCloseFrameEndsTheSession() throws Exception {
         FakeSessions.Blocks p = new FakeSessions.Blocks();
         CountDownLatch opened = new CountDownLatch(1);
-        String url = server.register(exec(request(false, true, false, false, "sleep"), p, opened));
-        try (WsTestClient c = WsTestClient.connect(clients, url, "v5.channel.k8s.io")) {
+        String url = fixture.server().register(exec(request(false, true, false, false, "sleep"), p, opened));
+        try (WsTestClient c = WsTestClient.connect(fixture.clients(), url, "v5.channel.k8s.io")) {
             assertThat(opened.await(5, TimeUnit.SECONDS)).isTrue();
             c.sendClose();
             assertThat(c.awaitClosed()).isTrue();
