@@ -1,35 +1,14 @@
 package dev.berth.bench;
 
-import dev.berth.api.cri.v1.ContainerConfig;
-import dev.berth.api.cri.v1.ContainerMetadata;
-import dev.berth.api.cri.v1.CreateContainerRequest;
-import dev.berth.api.cri.v1.ImageServiceGrpc;
-import dev.berth.api.cri.v1.ImageSpec;
-import dev.berth.api.cri.v1.LinuxContainerConfig;
-import dev.berth.api.cri.v1.LinuxContainerSecurityContext;
-import dev.berth.api.cri.v1.LinuxPodSandboxConfig;
-import dev.berth.api.cri.v1.LinuxSandboxSecurityContext;
-import dev.berth.api.cri.v1.NamespaceMode;
-import dev.berth.api.cri.v1.NamespaceOption;
 import dev.berth.api.cri.v1.PodSandboxConfig;
-import dev.berth.api.cri.v1.PodSandboxMetadata;
-import dev.berth.api.cri.v1.PullImageRequest;
-import dev.berth.api.cri.v1.RemoveContainerRequest;
-import dev.berth.api.cri.v1.RemovePodSandboxRequest;
-import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.RuntimeServiceGrpc;
-import dev.berth.api.cri.v1.StartContainerRequest;
-import dev.berth.api.cri.v1.StopContainerRequest;
-import dev.berth.api.cri.v1.StopPodSandboxRequest;
 import dev.berth.core.client.UnixSocketChannel;
 import dev.berth.itest.registry.LocalRegistry;
-import dev.berth.itest.registry.TestImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,14 +35,10 @@ final class Containers {
     private static final double TARGET_VS_PEER = 1.0;
     private static final double TARGET_VS_FLOOR = 1.3;
     private static final double TARGET_MONITOR_VS_SHIM = 0.2;
-    private static final long CALL_TIMEOUT_SECONDS = 60;
     private static final long TOP_UP_BUDGET_MILLIS = 240_000;
     private static final long SETTLE_MILLIS = 3000;
     private static final long CLEANUP_BUDGET_MILLIS = 180_000;
     private static final double MB = 1024.0 * 1024.0;
-    /** What the kubelet sends for a host-network pod (the proto's zero value for pid is POD, which it never sends). */
-    private static final NamespaceOption NAMESPACES = NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)
-            .setPid(NamespaceMode.CONTAINER).setIpc(NamespaceMode.POD).build();
 
     private Containers() {
     }
@@ -77,21 +52,9 @@ final class Containers {
         String tag = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         Path work = TempDirs.create("containers");
         try (LocalRegistry registry = LocalRegistry.start()) {
-            TestImages.Layout layout = TestImages.busybox().marker("berth-bench-sleep").cmd(List.of("sleep", "3600"))
-                    .build(work.resolve("layout"), "1");
-            String image = registry.push(layout, "bench-sleep:1").reference();
-            Map<String, Samples> by = new LinkedHashMap<>();
-            List<DaemonLauncher> launchers = peer == null ? List.of(berth) : List.of(berth, peer);
-            for (DaemonLauncher l : launchers) {
-                TempDirs.checkNotShuttingDown();
-                try {
-                    by.put(l.name(), measure(l, registry.host(), image, n, Cgroups.track("/berth-bench-" + tag + "-" + l.name()), work));
-                } catch (Exception e) {
-                    // one side failing must not hide the others' figures
-                    e.printStackTrace();
-                    report.fail("containers on " + l.name() + ": " + Report.firstLine(e));
-                }
-            }
+            String image = BenchPods.sleepImage(registry, work, "sleep");
+            Map<String, Samples> by = BenchPods.eachDaemon(report, "containers", berth, peer, l -> measure(l, registry.host(),
+                    image, n, Cgroups.track("/berth-bench-" + tag + "-" + l.name()), work), l -> { });
             List<Double> floor = null;
             TempDirs.checkNotShuttingDown();
             try {
@@ -181,25 +144,24 @@ final class Containers {
         List<Double> start = new ArrayList<>();
         try (DaemonUnderTest d = launcher.launchForPods(registryHost, image);
              UnixSocketChannel ch = new UnixSocketChannel(d.socket());
-             Cleanup cleanup = new Cleanup(d, cgroupParent)) {
+             CriCleanup cleanup = new CriCleanup(d, cgroupParent, CLEANUP_BUDGET_MILLIS, Containers::cleanedUp)) {
             d.awaitListening(30_000);
             d.awaitVersion(30_000);
             RuntimeServiceGrpc.RuntimeServiceBlockingStub rt = RuntimeServiceGrpc.newBlockingStub(ch.channel());
             cleanup.runtime = rt;
             try {
-                ImageServiceGrpc.newBlockingStub(ch.channel()).withDeadlineAfter(300, TimeUnit.SECONDS)
-                        .pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
-                PodSandboxConfig pod = podConfig("bench", cgroupParent, logs.resolve("bench"));
-                String podId = runPod(rt, pod);
+                BenchPods.pull(ch.channel(), image);
+                PodSandboxConfig pod = BenchPods.hostNetworkPod("bench", cgroupParent, logs.resolve("bench"));
+                String podId = BenchPods.runPod(rt, pod);
                 cleanup.pods.add(podId);
                 System.err.printf(Locale.ROOT, "bench: containers %s: image pulled, pod %s running%n", d.name(), podId);
                 for (int i = 0; i < n; i++) {
                     TempDirs.checkNotShuttingDown();
                     long t0 = System.nanoTime();
-                    String id = create(rt, podId, pod, image, "c" + i);
+                    String id = BenchPods.createSleep(rt, podId, pod, image, "c" + i);
                     long t1 = System.nanoTime();
                     cleanup.containers.add(id);
-                    start(rt, id);
+                    BenchPods.start(rt, id);
                     long t2 = System.nanoTime();
                     create.add((t1 - t0) / 1e6);
                     start.add((t2 - t1) / 1e6);
@@ -211,9 +173,9 @@ final class Containers {
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TOP_UP_BUDGET_MILLIS);
                 for (int i = n; i < RSS_CONTAINERS && System.nanoTime() < deadline; i++) {
                     TempDirs.checkNotShuttingDown();
-                    String id = create(rt, podId, pod, image, "c" + i);
+                    String id = BenchPods.createSleep(rt, podId, pod, image, "c" + i);
                     cleanup.containers.add(id);
-                    start(rt, id);
+                    BenchPods.start(rt, id);
                 }
                 int running = cleanup.containers.size();
                 Thread.sleep(SETTLE_MILLIS);
@@ -224,11 +186,11 @@ final class Containers {
                 double onePod = 0;
                 if (launcher instanceof ContainerdLauncher) {
                     // what a shim costs a typical pod: a second pod with one container
-                    PodSandboxConfig small = podConfig("bench-one", cgroupParent, logs.resolve("bench-one"));
-                    String smallId = runPod(rt, small);
+                    PodSandboxConfig small = BenchPods.hostNetworkPod("bench-one", cgroupParent, logs.resolve("bench-one"));
+                    String smallId = BenchPods.runPod(rt, small);
                     cleanup.pods.add(smallId);
-                    cleanup.containers.add(create(rt, smallId, small, image, "only"));
-                    start(rt, cleanup.containers.get(cleanup.containers.size() - 1));
+                    cleanup.containers.add(BenchPods.createSleep(rt, smallId, small, image, "only"));
+                    BenchPods.start(rt, cleanup.containers.get(cleanup.containers.size() - 1));
                     Thread.sleep(SETTLE_MILLIS);
                     onePod = monitorRss(d, smallId).stream().mapToDouble(Double::doubleValue).sum();
                     System.err.printf(Locale.ROOT, "bench: containers %s: shim of a 1-container pod %.1f MB%n", d.name(), onePod);
@@ -259,39 +221,9 @@ final class Containers {
         return mb;
     }
 
-    private static PodSandboxConfig podConfig(String name, String cgroupParent, Path logDir) throws IOException {
-        Files.createDirectories(logDir);
-        return PodSandboxConfig.newBuilder()
-                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("bench").setUid("uid-" + name))
-                .setLogDirectory(logDir.toString())
-                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent).setSecurityContext(
-                        LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(NAMESPACES)))
-                .build();
-    }
-
-    private static String runPod(RuntimeServiceGrpc.RuntimeServiceBlockingStub rt, PodSandboxConfig pod) {
-        return rt.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
-    }
-
-    /** As the kubelet does it: the pod's config travels with the request. */
-    private static String create(RuntimeServiceGrpc.RuntimeServiceBlockingStub rt, String podId, PodSandboxConfig pod,
-                                 String image, String name) {
-        ContainerConfig c = ContainerConfig.newBuilder()
-                .setMetadata(ContainerMetadata.newBuilder().setName(name))
-                .setImage(ImageSpec.newBuilder().setImage(image))
-                .addAllCommand(List.of("sleep", "3600"))
-                .setLogPath(name + "/0.log")
-                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(
-                        LinuxContainerSecurityContext.newBuilder().setNamespaceOptions(NAMESPACES)))
-                .build();
-        return rt.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS).createContainer(CreateContainerRequest.newBuilder()
-                .setPodSandboxId(podId).setConfig(c).setSandboxConfig(pod).build()).getContainerId();
-    }
-
-    private static void start(RuntimeServiceGrpc.RuntimeServiceBlockingStub rt, String id) {
-        rt.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    private static void cleanedUp(DaemonUnderTest d, int containers, int pods, double seconds, int failures) {
+        System.err.printf(Locale.ROOT, "bench: containers %s: removed %d containers and %d pods in %.1f s%s%n", d.name(),
+                containers, pods, seconds, failures == 0 ? "" : " (" + failures + " CRI calls failed)");
     }
 
     private static List<Double> runcFloor(int n, String cgroupParent) throws Exception {
@@ -308,69 +240,5 @@ final class Containers {
         Stats s = Stats.of(ms);
         System.err.printf(Locale.ROOT, "bench: containers runc floor: %d runs p50 %.1f ms, p90 %.1f ms%n", n, s.p50(), s.p90());
         return ms;
-    }
-
-    /**
-     * Removes what one daemon's measurement made, before the daemon is stopped: through the CRI first (StopContainer
-     * with timeout 0, RemoveContainer, StopPodSandbox, RemovePodSandbox, each bounded), then by hand whatever is
-     * left: the monitor processes naming the daemon's dir (by pid) and the pod cgroups with the containers in them.
-     */
-    private static final class Cleanup implements AutoCloseable {
-        private final DaemonUnderTest daemon;
-        private final String cgroupParent;
-        private final List<String> containers = new ArrayList<>();
-        private final List<String> pods = new ArrayList<>();
-        private RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
-        private long deadline;
-
-        Cleanup(DaemonUnderTest daemon, String cgroupParent) {
-            this.daemon = daemon;
-            this.cgroupParent = cgroupParent;
-        }
-
-        @Override
-        public void close() throws IOException {
-            long t0 = System.nanoTime();
-            deadline = t0 + TimeUnit.MILLISECONDS.toNanos(CLEANUP_BUDGET_MILLIS);
-            int failures = 0;
-            if (runtime != null) {
-                for (String id : containers) {
-                    failures += call(() -> runtime.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                            .stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build()));
-                    failures += call(() -> runtime.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                            .removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build()));
-                }
-                for (String id : pods) {
-                    failures += call(() -> runtime.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                            .stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build()));
-                    failures += call(() -> runtime.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                            .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build()));
-                }
-            }
-            List<Procs.Proc> left = new ArrayList<>(Procs.named("conmon", daemon.dir().toString()));
-            left.addAll(Procs.named("containerd-shim-runc-v2", daemon.dir().toString()));
-            if (!left.isEmpty()) {
-                System.err.println("bench: killing " + left.size() + " monitor process(es) " + daemon.name() + " left");
-                Procs.kill(left);
-            }
-            Cgroups.removeAll(cgroupParent);
-            System.err.printf(Locale.ROOT, "bench: containers %s: removed %d containers and %d pods in %.1f s%s%n", daemon.name(),
-                    containers.size(), pods.size(), (System.nanoTime() - t0) / 1e9,
-                    failures == 0 ? "" : " (" + failures + " CRI calls failed)");
-        }
-
-        /** 0 when {@code r} succeeded, 1 when it failed or was skipped (cleanup budget spent: the rest is done by hand). */
-        private int call(Runnable r) {
-            if (System.nanoTime() > deadline) {
-                return 1;
-            }
-            try {
-                r.run();
-                return 0;
-            } catch (RuntimeException e) {
-                System.err.println("bench: cleanup: " + e);
-                return 1;
-            }
-        }
     }
 }

@@ -2,34 +2,14 @@ package dev.berth.bench;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
-import dev.berth.api.cri.v1.ContainerConfig;
-import dev.berth.api.cri.v1.ContainerMetadata;
-import dev.berth.api.cri.v1.CreateContainerRequest;
 import dev.berth.api.cri.v1.ExecRequest;
 import dev.berth.api.cri.v1.ExecSyncRequest;
 import dev.berth.api.cri.v1.ExecSyncResponse;
-import dev.berth.api.cri.v1.ImageServiceGrpc;
-import dev.berth.api.cri.v1.ImageSpec;
-import dev.berth.api.cri.v1.LinuxContainerConfig;
-import dev.berth.api.cri.v1.LinuxContainerSecurityContext;
-import dev.berth.api.cri.v1.LinuxPodSandboxConfig;
-import dev.berth.api.cri.v1.LinuxSandboxSecurityContext;
-import dev.berth.api.cri.v1.NamespaceMode;
-import dev.berth.api.cri.v1.NamespaceOption;
 import dev.berth.api.cri.v1.PodSandboxConfig;
-import dev.berth.api.cri.v1.PodSandboxMetadata;
-import dev.berth.api.cri.v1.PullImageRequest;
-import dev.berth.api.cri.v1.RemoveContainerRequest;
-import dev.berth.api.cri.v1.RemovePodSandboxRequest;
-import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.RuntimeServiceGrpc;
-import dev.berth.api.cri.v1.StartContainerRequest;
-import dev.berth.api.cri.v1.StopContainerRequest;
-import dev.berth.api.cri.v1.StopPodSandboxRequest;
 import dev.berth.core.client.UnixSocketChannel;
 import dev.berth.itest.RawWebSocket;
 import dev.berth.itest.registry.LocalRegistry;
-import dev.berth.itest.registry.TestImages;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -39,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -74,9 +53,6 @@ final class Exec {
     private static final long CLEANUP_BUDGET_MILLIS = 120_000;
     private static final double MB = 1024.0 * 1024.0;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    /** What the kubelet sends for a host-network pod (the proto's zero value for pid is POD, which it never sends). */
-    private static final NamespaceOption NAMESPACES = NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)
-            .setPid(NamespaceMode.CONTAINER).setIpc(NamespaceMode.POD).build();
 
     private Exec() {
     }
@@ -110,21 +86,9 @@ final class Exec {
         String tag = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         Path work = TempDirs.create("exec");
         try (LocalRegistry registry = LocalRegistry.start()) {
-            TestImages.Layout layout = TestImages.busybox().marker("berth-bench-exec").cmd(List.of("sleep", "3600"))
-                    .build(work.resolve("layout"), "1");
-            String image = registry.push(layout, "bench-exec:1").reference();
-            Map<String, Samples> by = new LinkedHashMap<>();
-            List<DaemonLauncher> launchers = peer == null ? List.of(berth) : List.of(berth, peer);
-            for (DaemonLauncher l : launchers) {
-                TempDirs.checkNotShuttingDown();
-                try {
-                    by.put(l.name(), measure(l, registry.host(), image, n, Cgroups.track("/berth-bench-" + tag + "-exec-" + l.name()), work));
-                } catch (Exception e) {
-                    // one side failing must not hide the others' figures
-                    e.printStackTrace();
-                    report.fail("exec on " + l.name() + ": " + Report.firstLine(e));
-                }
-            }
+            String image = BenchPods.sleepImage(registry, work, "exec");
+            Map<String, Samples> by = BenchPods.eachDaemon(report, "exec", berth, peer, l -> measure(l, registry.host(), image,
+                    n, Cgroups.track("/berth-bench-" + tag + "-exec-" + l.name()), work), l -> { });
             Samples b = by.get(berth.name());
             Samples p = peer == null ? null : by.get(peer.name());
             by.forEach((name, s) -> {
@@ -198,22 +162,19 @@ final class Exec {
         Path logs = Files.createDirectories(work.resolve("logs-" + launcher.name()));
         try (DaemonUnderTest d = launcher.launchForPods(registryHost, image);
              UnixSocketChannel ch = new UnixSocketChannel(d.socket());
-             Cleanup cleanup = new Cleanup(d, cgroupParent)) {
+             CriCleanup cleanup = new CriCleanup(d, cgroupParent, CLEANUP_BUDGET_MILLIS, Exec::cleanedUp)) {
             d.awaitListening(30_000);
             d.awaitVersion(30_000);
             RuntimeServiceGrpc.RuntimeServiceBlockingStub rt = RuntimeServiceGrpc.newBlockingStub(ch.channel());
             cleanup.runtime = rt;
             try {
-                ImageServiceGrpc.newBlockingStub(ch.channel()).withDeadlineAfter(300, TimeUnit.SECONDS)
-                        .pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
-                PodSandboxConfig pod = podConfig(cgroupParent, logs.resolve("bench-exec"));
-                String podId = rt.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                        .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
+                BenchPods.pull(ch.channel(), image);
+                PodSandboxConfig pod = BenchPods.hostNetworkPod("bench-exec", cgroupParent, logs.resolve("bench-exec"));
+                String podId = BenchPods.runPod(rt, pod);
                 cleanup.pods.add(podId);
-                String id = create(rt, podId, pod, image);
+                String id = BenchPods.createSleep(rt, podId, pod, image, "app");
                 cleanup.containers.add(id);
-                rt.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                        .startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+                BenchPods.start(rt, id);
                 System.err.printf(Locale.ROOT, "bench: exec %s: container %s running%n", d.name(), id);
 
                 List<Double> sync = execSync(rt, id, n);
@@ -375,91 +336,10 @@ final class Exec {
         }
     }
 
-    private static PodSandboxConfig podConfig(String cgroupParent, Path logDir) throws IOException {
-        Files.createDirectories(logDir);
-        return PodSandboxConfig.newBuilder()
-                .setMetadata(PodSandboxMetadata.newBuilder().setName("bench-exec").setNamespace("bench").setUid("uid-bench-exec"))
-                .setLogDirectory(logDir.toString())
-                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent).setSecurityContext(
-                        LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(NAMESPACES)))
-                .build();
-    }
-
-    /** As the kubelet does it: the pod's config travels with the request. */
-    private static String create(RuntimeServiceGrpc.RuntimeServiceBlockingStub rt, String podId, PodSandboxConfig pod, String image) {
-        ContainerConfig c = ContainerConfig.newBuilder()
-                .setMetadata(ContainerMetadata.newBuilder().setName("app"))
-                .setImage(ImageSpec.newBuilder().setImage(image))
-                .addAllCommand(List.of("sleep", "3600"))
-                .setLogPath("app/0.log")
-                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(
-                        LinuxContainerSecurityContext.newBuilder().setNamespaceOptions(NAMESPACES)))
-                .build();
-        return rt.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS).createContainer(CreateContainerRequest.newBuilder()
-                .setPodSandboxId(podId).setConfig(c).setSandboxConfig(pod).build()).getContainerId();
-    }
-
-    /**
-     * Removes what one daemon's measurement made, before the daemon is stopped: through the CRI first (each call
-     * bounded), then by hand whatever is left: the monitor processes naming the daemon's dir (by pid) and the pod
-     * cgroups with the container and any exec still in them.
-     */
-    private static final class Cleanup implements AutoCloseable {
-        private final DaemonUnderTest daemon;
-        private final String cgroupParent;
-        private final List<String> containers = new ArrayList<>();
-        private final List<String> pods = new ArrayList<>();
-        private RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
-        private long deadline;
-
-        Cleanup(DaemonUnderTest daemon, String cgroupParent) {
-            this.daemon = daemon;
-            this.cgroupParent = cgroupParent;
-        }
-
-        @Override
-        public void close() throws IOException {
-            deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLEANUP_BUDGET_MILLIS);
-            int failures = 0;
-            if (runtime != null) {
-                for (String id : containers) {
-                    failures += call(() -> runtime.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                            .stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build()));
-                    failures += call(() -> runtime.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                            .removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build()));
-                }
-                for (String id : pods) {
-                    failures += call(() -> runtime.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                            .stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build()));
-                    failures += call(() -> runtime.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                            .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build()));
-                }
-            }
-            List<Procs.Proc> left = new ArrayList<>(Procs.named("conmon", daemon.dir().toString()));
-            left.addAll(Procs.named("containerd-shim-runc-v2", daemon.dir().toString()));
-            if (!left.isEmpty()) {
-                System.err.println("bench: killing " + left.size() + " monitor process(es) " + daemon.name() + " left");
-                Procs.kill(left);
-            }
-            Cgroups.removeAll(cgroupParent);
-            if (failures > 0) {
-                System.err.printf(Locale.ROOT, "bench: exec %s: %d cleanup CRI calls failed (the rest was removed by hand)%n",
-                        daemon.name(), failures);
-            }
-        }
-
-        /** 0 when {@code r} succeeded, 1 when it failed or was skipped (cleanup budget spent: the rest is done by hand). */
-        private int call(Runnable r) {
-            if (System.nanoTime() > deadline) {
-                return 1;
-            }
-            try {
-                r.run();
-                return 0;
-            } catch (RuntimeException e) {
-                System.err.println("bench: cleanup: " + e);
-                return 1;
-            }
+    private static void cleanedUp(DaemonUnderTest d, int containers, int pods, double seconds, int failures) {
+        if (failures > 0) {
+            System.err.printf(Locale.ROOT, "bench: exec %s: %d cleanup CRI calls failed (the rest was removed by hand)%n",
+                    d.name(), failures);
         }
     }
 }

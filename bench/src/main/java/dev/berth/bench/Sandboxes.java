@@ -1,8 +1,6 @@
 package dev.berth.bench;
 
 import dev.berth.api.cri.v1.DNSConfig;
-import dev.berth.api.cri.v1.ImageServiceGrpc;
-import dev.berth.api.cri.v1.ImageSpec;
 import dev.berth.api.cri.v1.LinuxPodSandboxConfig;
 import dev.berth.api.cri.v1.LinuxSandboxSecurityContext;
 import dev.berth.api.cri.v1.ListPodSandboxRequest;
@@ -10,24 +8,18 @@ import dev.berth.api.cri.v1.NamespaceMode;
 import dev.berth.api.cri.v1.NamespaceOption;
 import dev.berth.api.cri.v1.PodSandboxConfig;
 import dev.berth.api.cri.v1.PodSandboxMetadata;
-import dev.berth.api.cri.v1.PullImageRequest;
-import dev.berth.api.cri.v1.RemovePodSandboxRequest;
-import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.RuntimeCondition;
 import dev.berth.api.cri.v1.RuntimeServiceGrpc;
 import dev.berth.api.cri.v1.StatusRequest;
-import dev.berth.api.cri.v1.StopPodSandboxRequest;
 import dev.berth.api.cri.v1.VersionRequest;
 import dev.berth.core.client.UnixSocketChannel;
 import dev.berth.itest.registry.LocalRegistry;
-import dev.berth.itest.registry.TestImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -107,28 +99,15 @@ final class Sandboxes {
                 return;
             }
             try (net) {
-                TestImages.Layout layout = TestImages.busybox().marker("berth-bench-pause").cmd(List.of("sleep", "3600"))
-                        .build(work.resolve("layout"), "1");
-                String image = registry.push(layout, "bench-pause:1").reference();
-                Map<String, Samples> by = new LinkedHashMap<>();
-                List<DaemonLauncher> launchers = peer == null ? List.of(berth) : List.of(berth, peer);
-                for (DaemonLauncher l : launchers) {
-                    TempDirs.checkNotShuttingDown();
-                    try {
-                        by.put(l.name(), measure(l, registry.host(), image, n,
-                                Cgroups.track("/berth-bench-" + tag + "-sandboxes-" + l.name()), net, work));
-                    } catch (Exception e) {
-                        // one side failing must not hide the others' figures
-                        e.printStackTrace();
-                        report.fail("sandboxes on " + l.name() + ": " + Report.firstLine(e));
-                    } finally {
-                        // the next daemon starts with no bridge and no IPAM data, as the first did
-                        List<String> undone = net.reset();
-                        if (!undone.isEmpty()) {
-                            report.note("sandboxes: after " + l.name() + ", by hand: " + String.join("; ", undone));
-                        }
+                String image = BenchPods.sleepImage(registry, work, "pause");
+                Map<String, Samples> by = BenchPods.eachDaemon(report, "sandboxes", berth, peer, l -> measure(l, registry.host(),
+                        image, n, Cgroups.track("/berth-bench-" + tag + "-sandboxes-" + l.name()), net, work), l -> {
+                    // the next daemon starts with no bridge and no IPAM data, as the first did
+                    List<String> undone = net.reset();
+                    if (!undone.isEmpty()) {
+                        report.note("sandboxes: after " + l.name() + ", by hand: " + String.join("; ", undone));
                     }
-                }
+                });
                 addRows(report, by.get(berth.name()), peer == null ? null : by.get(peer.name()), n, peer);
             }
         } finally {
@@ -211,8 +190,7 @@ final class Sandboxes {
             cleanup.runtime = rt;
             try {
                 awaitNetworkReady(rt, 30_000);
-                ImageServiceGrpc.newBlockingStub(ch.channel()).withDeadlineAfter(300, TimeUnit.SECONDS)
-                        .pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+                BenchPods.pull(ch.channel(), image);
                 List<String> loads = new ArrayList<>();
 
                 loads.add("sequential " + Report.loadAverage());
@@ -281,7 +259,7 @@ final class Sandboxes {
             TempDirs.checkNotShuttingDown();
             PodSandboxConfig pod = pods.next(phase);
             long t0 = System.nanoTime();
-            String id = runPod(rt, pod);
+            String id = BenchPods.runPod(rt, pod);
             ms.add((System.nanoTime() - t0) / 1e6);
             cleanup.pods.add(id);
         }
@@ -312,7 +290,7 @@ final class Sandboxes {
                     for (int i = 0; i < share && System.nanoTime() < deadline && !TempDirs.shuttingDown(); i++) {
                         PodSandboxConfig pod = pods.next(phase);
                         long t0 = System.nanoTime();
-                        String id = runPod(rt, pod);
+                        String id = BenchPods.runPod(rt, pod);
                         ms.add((System.nanoTime() - t0) / 1e6);
                         cleanup.pods.add(id);
                     }
@@ -340,29 +318,14 @@ final class Sandboxes {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TOP_UP_BUDGET_MILLIS);
         while (cleanup.pods.size() < target && System.nanoTime() < deadline) {
             TempDirs.checkNotShuttingDown();
-            cleanup.pods.add(runPod(rt, pods.next("fill")));
+            cleanup.pods.add(BenchPods.runPod(rt, pods.next("fill")));
         }
         while (cleanup.pods.size() > target && System.nanoTime() < deadline) {
             String id = cleanup.pods.get(cleanup.pods.size() - 1);
-            stopPod(rt, id);
-            removePod(rt, id);
+            BenchPods.stopPod(rt, id);
+            BenchPods.removePod(rt, id);
             cleanup.pods.remove(id);
         }
-    }
-
-    private static String runPod(RuntimeServiceGrpc.RuntimeServiceBlockingStub rt, PodSandboxConfig pod) {
-        return rt.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
-    }
-
-    private static void stopPod(RuntimeServiceGrpc.RuntimeServiceBlockingStub rt, String id) {
-        rt.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
-    }
-
-    private static void removePod(RuntimeServiceGrpc.RuntimeServiceBlockingStub rt, String id) {
-        rt.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
     }
 
     /**
@@ -431,9 +394,9 @@ final class Sandboxes {
                 }
                 try {
                     long t0 = System.nanoTime();
-                    stopPod(runtime, id);
+                    BenchPods.stopPod(runtime, id);
                     long t1 = System.nanoTime();
-                    removePod(runtime, id);
+                    BenchPods.removePod(runtime, id);
                     long t2 = System.nanoTime();
                     pods.remove(id);
                     if (stopMs != null) {
