@@ -1,27 +1,15 @@
 package dev.berth.itest;
 
-import static dev.berth.itest.PodSandboxIT.mountsUnder;
+import static dev.berth.itest.CriPods.awaitExited;
+import static dev.berth.itest.CriPods.status;
 import static dev.berth.itest.PodSandboxIT.processesMentioning;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.api.cri.v1.ContainerConfig;
-import dev.berth.api.cri.v1.ContainerMetadata;
 import dev.berth.api.cri.v1.ContainerState;
 import dev.berth.api.cri.v1.ContainerStatus;
-import dev.berth.api.cri.v1.ContainerStatusRequest;
-import dev.berth.api.cri.v1.CreateContainerRequest;
-import dev.berth.api.cri.v1.ImageSpec;
-import dev.berth.api.cri.v1.LinuxContainerConfig;
-import dev.berth.api.cri.v1.LinuxContainerSecurityContext;
-import dev.berth.api.cri.v1.LinuxPodSandboxConfig;
-import dev.berth.api.cri.v1.LinuxSandboxSecurityContext;
 import dev.berth.api.cri.v1.NamespaceMode;
-import dev.berth.api.cri.v1.NamespaceOption;
-import dev.berth.api.cri.v1.PodSandboxConfig;
-import dev.berth.api.cri.v1.PodSandboxMetadata;
-import dev.berth.api.cri.v1.RunPodSandboxRequest;
-import dev.berth.api.cri.v1.StartContainerRequest;
 import dev.berth.itest.registry.Registries;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -212,30 +200,15 @@ class BerthctlStreamingIT {
         for (Process p : launched) {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        for (Berthd d : daemons) {
-            HostCleanup.removeAllPods(d);
-            d.close();
-        }
-        if (dir == null) {
-            return;
-        }
-        HostCleanup.runtimeLeftovers(dir);
-        HostCleanup.removeCgroupTree(cgroupParent);
-        assertThat(mountsUnder(dir)).as("mounts left under " + dir).isEmpty();
-        assertThat(processesMentioning(dir.toString())).as("processes left").isEmpty();
+        CriPods.cleanUp(daemons, dir, cgroupParent);
     }
 
     // ------------------------------------------------------------------ set-up
 
     /** A daemon whose pods get their own network namespace with only loopback in it. */
     private Berthd start(Daemons.Session s) throws Exception {
-        TestConfig c = s.config();
+        TestConfig c = CriPods.loopbackNetwork(s.config());
         dir = c.dir();
-        Path confDir = Files.createDirectories(dir.resolve("net.d"));
-        Files.writeString(confDir.resolve("10-lo.conflist"),
-                "{\"cniVersion\": \"1.0.0\", \"name\": \"berth-lo\", \"plugins\": [{\"type\": \"loopback\"}]}");
-        c.append("[plugins.\"" + PodSandboxIT.CONTROLLER + "\"]\ncni_conf_dir = \"" + confDir
-                + "\"\ncni_bin_dirs = [\"" + PodSandboxIT.CNI_BIN + "\"]\n");
         Berthd d = s.start(c);
         daemons.add(d);
         sock = d.socket().toString();
@@ -243,46 +216,13 @@ class BerthctlStreamingIT {
     }
 
     private String runPod(Berthd d, String name) {
-        PodSandboxConfig pod = PodSandboxConfig.newBuilder()
-                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("itest").setUid("uid-" + name))
-                .setLogDirectory(dir.resolve("logs").resolve(name).toString())
-                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent).setSecurityContext(
-                        LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
-                                NamespaceOption.newBuilder().setNetwork(NamespaceMode.POD).setPid(NamespaceMode.CONTAINER))))
-                .build();
-        return d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
+        return CriPods.runPod(d, dir, cgroupParent, name, NamespaceMode.POD, NamespaceMode.CONTAINER);
     }
 
     /** Creates and starts a container in the pod's network; returns its full id. */
     private static String create(Berthd d, String pod, String name, String image, List<String> command,
                                  UnaryOperator<ContainerConfig.Builder> more) {
-        ContainerConfig.Builder c = ContainerConfig.newBuilder()
-                .setMetadata(ContainerMetadata.newBuilder().setName(name))
-                .setImage(ImageSpec.newBuilder().setImage(image))
-                .addAllCommand(command)
-                .setLogPath(name + "/0.log")
-                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
-                        .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.POD)
-                                .setPid(NamespaceMode.CONTAINER))));
-        String id = d.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod)
-                .setConfig(more.apply(c)).setSandboxConfig(PodSandboxConfig.getDefaultInstance()).build()).getContainerId();
-        d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
-        return id;
-    }
-
-    private static ContainerStatus status(Berthd d, String id) {
-        return d.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
-    }
-
-    private static ContainerStatus awaitExited(Berthd d, String id) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            ContainerStatus st = status(d, id);
-            if (st.getState() == ContainerState.CONTAINER_EXITED) {
-                return st;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("container " + id + " did not exit within 10 s: " + status(d, id));
+        return CriPods.createAndStart(d, pod, name, image, command, NamespaceMode.POD, more);
     }
 
     // ------------------------------------------------------------------ berthctl

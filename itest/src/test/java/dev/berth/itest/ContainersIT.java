@@ -1,5 +1,7 @@
 package dev.berth.itest;
 
+import static dev.berth.itest.CriPods.awaitExited;
+import static dev.berth.itest.CriPods.status;
 import static dev.berth.itest.PodSandboxIT.mountsUnder;
 import static dev.berth.itest.PodSandboxIT.processesMentioning;
 import static dev.berth.itest.PodSandboxIT.sh;
@@ -17,38 +19,30 @@ import dev.berth.api.cri.v1.Int64Value;
 import dev.berth.api.cri.v1.RuntimeServiceGrpc;
 import dev.berth.api.cri.v1.ContainerConfig;
 import dev.berth.api.cri.v1.ContainerFilter;
-import dev.berth.api.cri.v1.ContainerMetadata;
 import dev.berth.api.cri.v1.ContainerState;
 import dev.berth.api.cri.v1.ContainerStateValue;
 import dev.berth.api.cri.v1.ContainerStats;
 import dev.berth.api.cri.v1.ContainerStatsRequest;
 import dev.berth.api.cri.v1.ContainerStatus;
 import dev.berth.api.cri.v1.ContainerStatusRequest;
-import dev.berth.api.cri.v1.CreateContainerRequest;
 import dev.berth.api.cri.v1.ExecSyncRequest;
 import dev.berth.api.cri.v1.ExecSyncResponse;
-import dev.berth.api.cri.v1.ImageSpec;
 import dev.berth.api.cri.v1.KeyValue;
 import dev.berth.api.cri.v1.LinuxContainerConfig;
 import dev.berth.api.cri.v1.LinuxContainerResources;
 import dev.berth.api.cri.v1.LinuxContainerSecurityContext;
-import dev.berth.api.cri.v1.LinuxPodSandboxConfig;
-import dev.berth.api.cri.v1.LinuxSandboxSecurityContext;
 import dev.berth.api.cri.v1.ListContainersRequest;
 import dev.berth.api.cri.v1.ListPodSandboxRequest;
 import dev.berth.api.cri.v1.Mount;
 import dev.berth.api.cri.v1.NamespaceMode;
 import dev.berth.api.cri.v1.NamespaceOption;
 import dev.berth.api.cri.v1.PodSandbox;
-import dev.berth.api.cri.v1.PodSandboxConfig;
-import dev.berth.api.cri.v1.PodSandboxMetadata;
 import dev.berth.api.cri.v1.PodSandboxStats;
 import dev.berth.api.cri.v1.PodSandboxStatsRequest;
 import dev.berth.api.cri.v1.ListPodSandboxStatsRequest;
 import dev.berth.api.cri.v1.RemoveContainerRequest;
 import dev.berth.api.cri.v1.RemovePodSandboxRequest;
 import dev.berth.api.cri.v1.ReopenContainerLogRequest;
-import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.StartContainerRequest;
 import dev.berth.api.cri.v1.StatusRequest;
 import dev.berth.api.cri.v1.StopContainerRequest;
@@ -390,17 +384,7 @@ class ContainersIT {
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (Berthd d : daemons) {
-            HostCleanup.removeAllPods(d);
-            d.close();
-        }
-        if (dir == null) {
-            return;
-        }
-        HostCleanup.runtimeLeftovers(dir);
-        HostCleanup.removeCgroupTree(cgroupParent);
-        assertThat(mountsUnder(dir)).as("mounts left under " + dir).isEmpty();
-        assertThat(processesMentioning(dir.toString())).as("processes left").isEmpty();
+        CriPods.cleanUp(daemons, dir, cgroupParent);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -422,41 +406,19 @@ class ContainersIT {
     }
 
     private String runPod(Berthd d, String name, String handler, NamespaceMode pid) {
-        PodSandboxConfig pod = PodSandboxConfig.newBuilder()
-                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("itest").setUid("uid-" + name))
-                .setLogDirectory(dir.resolve("logs").resolve(name).toString())
-                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent).setSecurityContext(
-                        LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
-                                NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE).setPid(pid))))
-                .build();
-        return d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).setRuntimeHandler(handler).build())
-                .getPodSandboxId();
+        return CriPods.runPod(d, dir, cgroupParent, name, NamespaceMode.NODE, pid, handler);
     }
 
     private static String create(Berthd d, String pod, String name, String image, List<String> command) {
         return createWith(d, pod, name, image, command, c -> c);
     }
 
+    /** Creates a container (not started) on the node's network, with an env var and a label {@code name}. */
     private static String createWith(Berthd d, String pod, String name, String image, List<String> command,
                                      java.util.function.UnaryOperator<ContainerConfig.Builder> more) {
-        ContainerConfig.Builder c = ContainerConfig.newBuilder()
-                .setMetadata(ContainerMetadata.newBuilder().setName(name))
-                .setImage(ImageSpec.newBuilder().setImage(image))
-                .addAllCommand(command)
+        return CriPods.create(d, pod, name, image, command, NamespaceMode.NODE, c -> more.apply(c
                 .addEnvs(KeyValue.newBuilder().setKey("BERTH_TEST").setValue(com.google.protobuf.ByteString.copyFromUtf8("1")))
-                .putLabels("name", name)
-                .setLogPath(name + "/0.log")
-                // as the kubelet sends it for a pod without shareProcessNamespace
-                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
-                        .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)
-                                .setPid(NamespaceMode.CONTAINER))));
-        more.apply(c);
-        return d.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod).setConfig(c)
-                .setSandboxConfig(PodSandboxConfig.getDefaultInstance()).build()).getContainerId();
-    }
-
-    private static ContainerStatus status(Berthd d, String id) {
-        return d.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
+                .putLabels("name", name)));
     }
 
     private static List<Container> list(Berthd d, ContainerFilter f) {
@@ -466,17 +428,6 @@ class ContainersIT {
     private static ExecSyncResponse exec(Berthd d, String id, long timeout, String... cmd) {
         return d.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of(cmd))
                 .setTimeout(timeout).build());
-    }
-
-    private static ContainerStatus awaitExited(Berthd d, String id) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            ContainerStatus st = status(d, id);
-            if (st.getState() == ContainerState.CONTAINER_EXITED) {
-                return st;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("container " + id + " did not exit within 10 s: " + status(d, id));
     }
 
     private static String awaitLog(Path log, Predicate<String> done) throws Exception {

@@ -1,6 +1,7 @@
 package dev.berth.itest;
 
-import static dev.berth.itest.PodSandboxIT.mountsUnder;
+import static dev.berth.itest.CriPods.awaitExited;
+import static dev.berth.itest.CriPods.status;
 import static dev.berth.itest.PodSandboxIT.processesMentioning;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,24 +9,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.api.cri.v1.AttachRequest;
 import dev.berth.api.cri.v1.ContainerConfig;
-import dev.berth.api.cri.v1.ContainerMetadata;
 import dev.berth.api.cri.v1.ContainerState;
 import dev.berth.api.cri.v1.ContainerStatus;
-import dev.berth.api.cri.v1.ContainerStatusRequest;
-import dev.berth.api.cri.v1.CreateContainerRequest;
 import dev.berth.api.cri.v1.ExecRequest;
-import dev.berth.api.cri.v1.ImageSpec;
-import dev.berth.api.cri.v1.LinuxContainerConfig;
-import dev.berth.api.cri.v1.LinuxContainerSecurityContext;
-import dev.berth.api.cri.v1.LinuxPodSandboxConfig;
-import dev.berth.api.cri.v1.LinuxSandboxSecurityContext;
 import dev.berth.api.cri.v1.NamespaceMode;
-import dev.berth.api.cri.v1.NamespaceOption;
-import dev.berth.api.cri.v1.PodSandboxConfig;
-import dev.berth.api.cri.v1.PodSandboxMetadata;
 import dev.berth.api.cri.v1.PortForwardRequest;
-import dev.berth.api.cri.v1.RunPodSandboxRequest;
-import dev.berth.api.cri.v1.StartContainerRequest;
 import dev.berth.api.cri.v1.StopContainerRequest;
 import dev.berth.itest.registry.Registries;
 import io.grpc.Status;
@@ -89,7 +77,7 @@ class StreamingIT {
 
     @Test
     void kubectlExecsOverWebSocketAndOverSpdy(Daemons.Session s, Registries r) throws Exception {
-        Berthd d = start(s, podNetwork(s.config()));
+        Berthd d = start(s, CriPods.loopbackNetwork(s.config()));
         String image = CriFixtures.pushAndPullBusybox(d, r);
         String pod = runPod(d, "shell");
         String app = create(d, pod, "app", image, List.of("sleep", "3600"), c -> c);
@@ -130,7 +118,7 @@ class StreamingIT {
 
     @Test
     void kubectlAttachesAndForwardsPortsIntoThePod(Daemons.Session s, Registries r) throws Exception {
-        Berthd d = start(s, podNetwork(s.config()));
+        Berthd d = start(s, CriPods.loopbackNetwork(s.config()));
         String image = CriFixtures.pushAndPullBusybox(d, r);
         String pod = runPod(d, "att");
         String ticker = create(d, pod, "ticker", image, List.of("sh", "-c",
@@ -184,7 +172,7 @@ class StreamingIT {
 
     @Test
     void urlsAreSingleUseExpireAndIdleConnectionsAreClosed(Daemons.Session s, Registries r) throws Exception {
-        TestConfig c = podNetwork(s.config());
+        TestConfig c = CriPods.loopbackNetwork(s.config());
         c.append("[plugins.\"" + CRI + "\"]\nstream_token_ttl = \"2s\"\nstream_idle_timeout = \"2s\"\n");
         Berthd d = start(s, c);
         String image = CriFixtures.pushAndPullBusybox(d, r);
@@ -258,7 +246,7 @@ class StreamingIT {
 
     @Test
     void tlsStreamingServesHttpsUrlsWithASelfSignedCertificate(Daemons.Session s, Registries r) throws Exception {
-        TestConfig c = podNetwork(s.config());
+        TestConfig c = CriPods.loopbackNetwork(s.config());
         c.append("[plugins.\"" + CRI + "\"]\nenable_tls_streaming = true\n");
         Berthd d = start(s, c);
         String image = CriFixtures.pushAndPullBusybox(d, r);
@@ -281,7 +269,7 @@ class StreamingIT {
 
     @Test
     void badStreamingRequestsAreRefusedAtTheCriCall(Daemons.Session s, Registries r) throws Exception {
-        Berthd d = start(s, podNetwork(s.config()));
+        Berthd d = start(s, CriPods.loopbackNetwork(s.config()));
         String image = CriFixtures.pushAndPullBusybox(d, r);
         String pod = runPod(d, "bad");
         String app = create(d, pod, "app", image, List.of("sleep", "3600"), c -> c);
@@ -316,17 +304,7 @@ class StreamingIT {
         if (api != null) {
             api.close();
         }
-        for (Berthd d : daemons) {
-            HostCleanup.removeAllPods(d);
-            d.close();
-        }
-        if (dir == null) {
-            return;
-        }
-        HostCleanup.runtimeLeftovers(dir);
-        HostCleanup.removeCgroupTree(cgroupParent);
-        assertThat(mountsUnder(dir)).as("mounts left under " + dir).isEmpty();
-        assertThat(processesMentioning(dir.toString())).as("processes left").isEmpty();
+        CriPods.cleanUp(daemons, dir, cgroupParent);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -343,41 +321,14 @@ class StreamingIT {
         return api;
     }
 
-    /** Pods get their own network namespace with only loopback in it. */
-    private static TestConfig podNetwork(TestConfig c) throws IOException {
-        Path confDir = Files.createDirectories(c.dir().resolve("net.d"));
-        Files.writeString(confDir.resolve("10-lo.conflist"),
-                "{\"cniVersion\": \"1.0.0\", \"name\": \"berth-lo\", \"plugins\": [{\"type\": \"loopback\"}]}");
-        return c.append("[plugins.\"" + PodSandboxIT.CONTROLLER + "\"]\ncni_conf_dir = \"" + confDir
-                + "\"\ncni_bin_dirs = [\"" + PodSandboxIT.CNI_BIN + "\"]\n");
-    }
-
     private String runPod(Berthd d, String name) {
-        PodSandboxConfig pod = PodSandboxConfig.newBuilder()
-                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("itest").setUid("uid-" + name))
-                .setLogDirectory(dir.resolve("logs").resolve(name).toString())
-                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent).setSecurityContext(
-                        LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
-                                NamespaceOption.newBuilder().setNetwork(NamespaceMode.POD).setPid(NamespaceMode.CONTAINER))))
-                .build();
-        return d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
+        return CriPods.runPod(d, dir, cgroupParent, name, NamespaceMode.POD, NamespaceMode.CONTAINER);
     }
 
     /** Creates and starts a container in the pod's network. */
     private static String create(Berthd d, String pod, String name, String image, List<String> command,
                                  UnaryOperator<ContainerConfig.Builder> more) {
-        ContainerConfig.Builder c = ContainerConfig.newBuilder()
-                .setMetadata(ContainerMetadata.newBuilder().setName(name))
-                .setImage(ImageSpec.newBuilder().setImage(image))
-                .addAllCommand(command)
-                .setLogPath(name + "/0.log")
-                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
-                        .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.POD)
-                                .setPid(NamespaceMode.CONTAINER))));
-        String id = d.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod)
-                .setConfig(more.apply(c)).setSandboxConfig(PodSandboxConfig.getDefaultInstance()).build()).getContainerId();
-        d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
-        return id;
+        return CriPods.createAndStart(d, pod, name, image, command, NamespaceMode.POD, more);
     }
 
     private static String execUrl(Berthd d, String id, boolean stdin, String... cmd) {
@@ -385,23 +336,8 @@ class StreamingIT {
                 .setStdout(true).setStderr(true).build()).getUrl();
     }
 
-    private static ContainerStatus status(Berthd d, String id) {
-        return d.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
-    }
-
-    private static ContainerStatus awaitExited(Berthd d, String id) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            ContainerStatus st = status(d, id);
-            if (st.getState() == ContainerState.CONTAINER_EXITED) {
-                return st;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("container " + id + " did not exit within 10 s: " + status(d, id));
-    }
-
     private static void awaitNoProcess(String text) throws Exception {
-        for (int i = 0; i < 100 && !processesMentioning(text).isEmpty(); i++) {
+        for (int i = 0; i < 200 && !processesMentioning(text).isEmpty(); i++) {
             Thread.sleep(100);
         }
         assertThat(processesMentioning(text)).as("processes running " + text).isEmpty();
