@@ -146,12 +146,22 @@ final class ExecSession implements StreamSession {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        // Sessions are often closed by a thread that was just interrupted (its client went away); the waits in
+        // stopRunc must still happen, or only runc would die and the command would live on in the container.
+        boolean wasInterrupted = Thread.interrupted();
         try {
             stopRunc();
         } catch (InterruptedException e) {
+            long pid = execPid();
+            if (pid > 0 && runc.isAlive()) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
             runc.destroyForcibly();
-            Thread.currentThread().interrupt();
+            wasInterrupted = true;
         } finally {
+            if (wasInterrupted) {
+                Thread.currentThread().interrupt();
+            }
             closeQuietly(runc.getOutputStream());
             closeQuietly(runc.getInputStream());
             closeQuietly(runc.getErrorStream());

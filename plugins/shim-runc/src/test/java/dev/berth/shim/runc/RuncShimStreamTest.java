@@ -165,6 +165,24 @@ class RuncShimStreamTest extends RuncShimFixture {
         try (Stream<Path> files = Files.list(state.resolve("long"))) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("exec-"));
         }
+
+        // closed by a thread that was just interrupted (the streaming server cancels a session's thread when its
+        // client leaves): the command must still be killed, not only runc
+        StreamSession second = exec(shim, "long", List.of("sleep", "1002"), false, true, true, false);
+        await(() -> {
+            try {
+                return !processesStartingWith("sleep 1002").isEmpty();
+            } catch (IOException e) {
+                return false;
+            }
+        }, WAIT);
+        Thread closer = new Thread(() -> {
+            Thread.currentThread().interrupt();
+            second.close();
+        });
+        closer.start();
+        closer.join(10_000);
+        assertThat(processesStartingWith("sleep 1002")).isEmpty();
     }
 
     // ------------------------------------------------------------------ attach
