@@ -118,4 +118,13 @@ public interface RuntimeShim {
     default CgroupDriver cgroupDriver() {
         return CgroupDriver.CGROUPFS;
     }
+
+    /**
+     * What the OCI runtime binary {@code runtimePath} supports (as {@link ContainerSpec#runtimePath()}: "" means the
+     * shim's own default). Cheap after the first call for a binary; a binary that cannot be found or asked supports
+     * nothing extra. Shims that cannot tell keep the default, {@link RuntimeFeatures#NONE}.
+     */
+    default RuntimeFeatures features(String runtimePath) {
+        return RuntimeFeatures.NONE;
+    }
 }

@@ -13,6 +13,7 @@ import dev.berth.cri.sandboxes.PodCidrList;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.status.RuntimeConditions;
 import dev.berth.cri.streaming.StreamServer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -70,12 +71,36 @@ public final class CriService {
 
     public StatusResponse status(StatusRequest request) {
         StatusResponse.Builder resp = StatusResponse.newBuilder()
-                .setStatus(RuntimeStatus.newBuilder().addAllConditions(conditions.conditions()));
+                .setStatus(RuntimeStatus.newBuilder().addAllConditions(conditions.conditions()))
+                .addAllRuntimeHandlers(runtimeHandlers())
+                // supplemental_groups_policy stays false: it also promises ContainerStatus.user, not reported yet
+                .setFeatures(dev.berth.api.cri.v1.RuntimeFeatures.getDefaultInstance());
         if (request.getVerbose()) {
             resp.putInfo("config", daemon.config().toJson());
             resp.putInfo("plugins", pluginsJson(plugins.get()));
         }
         return resp.build();
+    }
+
+    /**
+     * Every configured handler with what its OCI runtime supports, plus the default handler once more under the
+     * name "", which the CRI reserves for it.
+     */
+    private List<RuntimeHandler> runtimeHandlers() {
+        List<RuntimeHandler> out = new ArrayList<>();
+        dev.berth.cri.sandboxes.RuntimeHandler def = sandboxes.defaultHandler();
+        out.add(runtimeHandler("", def));
+        for (String name : sandboxes.handlers().names()) {
+            out.add(runtimeHandler(name, sandboxes.handlers().resolve(name)));
+        }
+        return out;
+    }
+
+    private RuntimeHandler runtimeHandler(String name, dev.berth.cri.sandboxes.RuntimeHandler h) {
+        dev.berth.core.runtime.RuntimeFeatures f = containers.features(h.runtime(), h.runtimePath());
+        return RuntimeHandler.newBuilder().setName(name).setFeatures(RuntimeHandlerFeatures.newBuilder()
+                .setRecursiveReadOnlyMounts(f.recursiveReadOnlyMounts())
+                .setUserNamespaces(f.userNamespaces())).build();
     }
 
     private static String pluginsJson(List<PluginInfo> infos) {

@@ -108,7 +108,7 @@ final class ContainerSpecConversion {
                 case PROPAGATION_BIDIRECTIONAL -> ContainerMount.Propagation.BIDIRECTIONAL;
                 default -> ContainerMount.Propagation.PRIVATE;
             };
-            return new ContainerMount(m.getContainerPath(), m.getHostPath(), m.getReadonly(), p);
+            return new ContainerMount(m.getContainerPath(), m.getHostPath(), m.getReadonly(), p, m.getRecursiveReadOnly());
         }).toList();
     }
 

@@ -24,6 +24,7 @@ import dev.berth.core.runtime.ContainerStatus;
 import dev.berth.core.runtime.ExecResult;
 import dev.berth.core.runtime.RuntimeEvent;
 import dev.berth.core.runtime.CgroupDriver;
+import dev.berth.core.runtime.RuntimeFeatures;
 import dev.berth.core.runtime.RuntimeShim;
 import dev.berth.core.runtime.StreamRequest;
 import dev.berth.cri.streaming.StreamTarget;
@@ -483,6 +484,15 @@ public final class Containers implements AutoCloseable {
      */
     public CgroupDriver cgroupDriver(String runtime) {
         return shim(runtime).cgroupDriver();
+    }
+
+    /**
+     * What the OCI runtime {@code runtimePath} ("" for the plugin's default) of the runtime shim plugin
+     * {@code runtime} supports; nothing extra when that plugin is not running.
+     */
+    public RuntimeFeatures features(String runtime, String runtimePath) {
+        RuntimeShim s = shims.get(runtime);
+        return s == null ? RuntimeFeatures.NONE : s.features(runtimePath);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -198,6 +198,11 @@ public final class PodSandboxes {
     }
 
     /** The handler an empty {@code runtime_handler} means; its runtime answers {@code RuntimeConfig}. */
+    /** The configured runtime handlers. */
+    public RuntimeHandlers handlers() {
+        return handlers;
+    }
+
     public RuntimeHandler defaultHandler() {
         return handlers.defaultHandler();
     }

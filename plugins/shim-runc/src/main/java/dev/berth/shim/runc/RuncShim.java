@@ -6,6 +6,7 @@ import dev.berth.core.fs.FileTrees;
 import dev.berth.core.mount.Mounts;
 import dev.berth.core.process.ProcessRunner;
 import dev.berth.core.runtime.CgroupDriver;
+import dev.berth.core.runtime.ContainerMount;
 import dev.berth.core.runtime.ContainerSpec;
 import dev.berth.core.runtime.ContainerState;
 import dev.berth.core.runtime.ContainerStats;
@@ -13,6 +14,7 @@ import dev.berth.core.runtime.ContainerStatus;
 import dev.berth.core.runtime.ExecResult;
 import dev.berth.core.runtime.Resources;
 import dev.berth.core.runtime.RuntimeEvent;
+import dev.berth.core.runtime.RuntimeFeatures;
 import dev.berth.core.runtime.RuntimeShim;
 import dev.berth.core.runtime.StreamRequest;
 import dev.berth.core.runtime.StreamSession;
@@ -64,6 +66,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
     private final String pathEnv;
     /** One runc (or crun, ...) command line per binary that runtime handlers name; all share one state root. */
     private final Map<Path, RuncCli> runtimes = new ConcurrentHashMap<>();
+    private final RuntimeFeaturesProbe features = new RuntimeFeaturesProbe(new ProcessRunner());
     private final Conmon conmon;
     private final OciSpecBuilder specs;
     private final CgroupStats cgroups;
@@ -106,6 +109,18 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         return settings.systemdCgroup() ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS;
     }
 
+    @Override
+    public RuntimeFeatures features(String runtimePath) {
+        if (runtimePath == null || runtimePath.isEmpty()) {
+            return features.of(defaultRuntime);
+        }
+        try {
+            return features.of(HostFacts.findExecutable(runtimePath, "runtime_path", pathEnv));
+        } catch (BerthException e) {
+            return RuntimeFeatures.NONE; // create reports the missing binary
+        }
+    }
+
     // ---------------------------------------------------------------- lifecycle
 
     @Override
@@ -124,6 +139,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
             }
             ContainerDirs d = dirs(id);
             Path runtime = runtimeOf(spec);
+            requireRecursiveReadOnly(spec, runtime);
             if (Files.exists(d.bundle())) {
                 removeRuntimeState(id, runtime); // left by a crash in the middle of an earlier create
             }
@@ -196,6 +212,23 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
             return HostFacts.findExecutable(spec.runtimePath(), "the runtime handler's runtime_path", pathEnv);
         } catch (BerthException e) {
             throw BerthException.invalidArgument("%s", e.getMessage());
+        }
+    }
+
+    /**
+     * Refuses recursive read-only mounts up front when the runtime cannot make them: runc would otherwise fail late
+     * with a message about an unknown mount option, or an older runtime would quietly leave sub-mounts writable.
+     *
+     * @throws BerthException INVALID_ARGUMENT naming the mount
+     */
+    private void requireRecursiveReadOnly(ContainerSpec spec, Path runtime) {
+        for (int i = 0; i < spec.mounts().size(); i++) {
+            ContainerMount m = spec.mounts().get(i);
+            if (m.recursiveReadOnly() && !features.of(runtime).recursiveReadOnlyMounts()) {
+                throw BerthException.invalidArgument("mounts[%d].recursive_read_only: the runtime %s does not support "
+                        + "recursive read-only mounts (its \"features\" command does not list \"%s\")", i, runtime,
+                        RuntimeFeaturesProbe.RECURSIVE_READ_ONLY);
+            }
         }
     }
 

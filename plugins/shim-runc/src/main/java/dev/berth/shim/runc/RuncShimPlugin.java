@@ -44,6 +44,7 @@ public final class RuncShimPlugin implements PluginProvider {
         }
         OciSpecBuilder specs = new OciSpecBuilder(new SpecDefaults(s.systemdCgroup(), v2, minOom,
                 s.defaultCgroupParent()));
+        // what runc supports (`runc features`) is asked on first use, not here: start-up stays one exec shorter
         return new RuncShim(ctx.root(), ctx.state(), s, runc, conmon, specs,
                 new CgroupStats(CGROUP_ROOT, Path.of("/proc"), v2));
     }

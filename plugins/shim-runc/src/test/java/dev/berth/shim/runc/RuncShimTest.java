@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.process.ProcessRunner;
+import dev.berth.core.runtime.ContainerMount;
+import dev.berth.core.runtime.ContainerSpec;
 import dev.berth.core.runtime.ContainerState;
 import dev.berth.core.runtime.ContainerStats;
 import dev.berth.core.runtime.ContainerStatus;
@@ -182,6 +184,31 @@ class RuncShimTest extends RuncShimFixture {
         }
         // and the id is free again
         startRunning(shim, "bad", List.of("sleep", "1000"), Resources.none());
+    }
+
+    @Test
+    void recursiveReadOnlyNeedsARuntimeThatSupportsIt() throws Exception {
+        RuncShim shim = newShim();
+        assertThat(shim.features("").recursiveReadOnlyMounts()).as("this host's runc (features lists rro)")
+                .isEqualTo(new ProcessRunner().run(List.of(runcPath.toString(), "features"), Map.of(), null,
+                        Duration.ofSeconds(10)).stdout().contains("\"rro\""));
+        // a runtime from before `features` (runc 1.0): runs containers, but cannot be asked
+        Path old = tmp.resolve("old-runc");
+        Files.writeString(old, "#!/bin/sh\n[ \"$1\" = features ] && exit 1\nexec " + runcPath + " \"$@\"\n");
+        old.toFile().setExecutable(true);
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        ContainerSpec base = spec("rro", List.of("sleep", "1000"), logs.resolve("rro.log"), Resources.none());
+        ContainerSpec spec = new ContainerSpec(base.id(), base.name(), base.pod(), base.rootfs(), base.image(),
+                base.command(), base.args(), base.env(), base.workingDir(), false, false, false, base.logPath(),
+                List.of(new ContainerMount("/data", data.toString(), true, null, true)), List.of(), base.resources(),
+                base.security(), Map.of(), Map.of(), old.toString());
+        assertThatThrownBy(() -> shim.create(spec)).isInstanceOf(BerthException.class)
+                .hasMessageContaining("mounts[0].recursive_read_only")
+                .hasMessageContaining("does not support recursive read-only mounts")
+                .extracting(e -> ((BerthException) e).kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT);
+        assertThat(shim.features(old.toString()).recursiveReadOnlyMounts()).isFalse();
+        assertThat(shim.list()).isEmpty();
+        assertNothingLeft();
     }
 
     @Test

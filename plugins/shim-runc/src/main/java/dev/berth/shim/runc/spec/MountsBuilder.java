@@ -89,8 +89,26 @@ final class MountsBuilder {
             case HOST_TO_CONTAINER -> "rslave";
             case BIDIRECTIONAL -> "rshared";
         };
-        return new Oci.Mount(Path.of(destination).normalize().toString(), "bind", source.toString(),
-                List.of("rbind", mount.readOnly() ? "ro" : "rw", propagation));
+        List<String> options = new ArrayList<>(List.of("rbind", mount.readOnly() ? "ro" : "rw", propagation));
+        if (mount.recursiveReadOnly()) {
+            requireRecursiveReadOnlyShape(mount, index);
+            options.add("rro"); // "ro" covers the bind itself, "rro" every mount below it (mount_setattr)
+        }
+        return new Oci.Mount(Path.of(destination).normalize().toString(), "bind", source.toString(), options);
+    }
+
+    /**
+     * The CRI's rule: a recursive read-only mount must be read-only and private; a propagating one could receive
+     * writable mounts later.
+     */
+    private static void requireRecursiveReadOnlyShape(ContainerMount mount, int index) {
+        if (!mount.readOnly()) {
+            throw BerthException.invalidArgument("mounts[%d].recursive_read_only needs readonly = true", index);
+        }
+        if (mount.propagation() != ContainerMount.Propagation.PRIVATE) {
+            throw BerthException.invalidArgument("mounts[%d].recursive_read_only needs propagation "
+                    + "PROPAGATION_PRIVATE, not %s", index, mount.propagation());
+        }
     }
 
     private static int depth(String destination) {

@@ -106,4 +106,28 @@ class MountsTest {
         f.privileged = true;
         assertThat(strings(at(mounts(), "/sys/fs/cgroup").getAsJsonArray("options"))).contains("rw");
     }
+
+    @Test
+    void recursiveReadOnlyAddsRro() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        f.mounts.add(new ContainerMount("/data", data.toString(), true, Propagation.PRIVATE, true));
+        assertThat(strings(at(mounts(), "/data").getAsJsonArray("options")))
+                .containsExactly("rbind", "ro", "rprivate", "rro");
+    }
+
+    @Test
+    void recursiveReadOnlyNeedsReadonly() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        f.mounts.add(new ContainerMount("/data", data.toString(), false, Propagation.PRIVATE, true));
+        assertThatThrownBy(this::mounts).isInstanceOf(BerthException.class)
+                .hasMessage("mounts[0].recursive_read_only needs readonly = true");
+    }
+
+    @Test
+    void recursiveReadOnlyNeedsPrivatePropagation() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        f.mounts.add(new ContainerMount("/data", data.toString(), true, Propagation.HOST_TO_CONTAINER, true));
+        assertThatThrownBy(this::mounts).isInstanceOf(BerthException.class)
+                .hasMessageContaining("mounts[0].recursive_read_only needs propagation PROPAGATION_PRIVATE");
+    }
 }
