@@ -58,10 +58,7 @@ class BerthctlStreamingIT {
 
     @BeforeAll
     static void requireRootRuncConmonCniScript() {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")) || Files.isExecutable(Path.of("/usr/bin/runc")), "needs runc");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/conmon")), "needs conmon");
-        assumeTrue(Files.isExecutable(PodSandboxIT.CNI_BIN.resolve("loopback")), "needs the CNI loopback plugin");
+        CriPods.assumeRootRuncConmonLoopbackCni();
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs script(1) for a terminal");
     }
 

@@ -7,7 +7,6 @@ import static dev.berth.itest.PodSandboxIT.processesMentioning;
 import static dev.berth.itest.PodSandboxIT.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonParser;
 import dev.berth.api.cri.v1.Capability;
@@ -79,10 +78,7 @@ class ContainersIT {
 
     @BeforeAll
     static void requireRootRuncConmon() {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")) || Files.isExecutable(Path.of("/usr/bin/runc")), "needs runc");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/conmon")) || Files.isExecutable(Path.of("/usr/libexec/podman/conmon")),
-                "needs conmon");
+        CriPods.assumeRootRuncConmon();
     }
 
     // ------------------------------------------------------------------ tests

@@ -3,6 +3,7 @@ package dev.berth.itest;
 import static dev.berth.itest.PodSandboxIT.mountsUnder;
 import static dev.berth.itest.PodSandboxIT.processesMentioning;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.api.cri.v1.ContainerConfig;
 import dev.berth.api.cri.v1.ContainerMetadata;
@@ -30,6 +31,22 @@ import java.util.function.UnaryOperator;
 /** Pods and containers through the CRI as the container itests set them up, and the clean-up after them. */
 final class CriPods {
     private CriPods() {
+    }
+
+    /** Skips the test class unless it runs as root with runc and conmon, as every container itest needs. */
+    static void assumeRootRuncConmon() {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc"))
+                || Files.isExecutable(Path.of("/usr/bin/runc")), "needs runc");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/conmon"))
+                || Files.isExecutable(Path.of("/usr/libexec/podman/conmon")), "needs conmon");
+    }
+
+    /** As {@link #assumeRootRuncConmon}, and the CNI loopback plugin {@link #loopbackNetwork} uses. */
+    static void assumeRootRuncConmonLoopbackCni() {
+        assumeRootRuncConmon();
+        assumeTrue(Files.isExecutable(PodSandboxIT.CNI_BIN.resolve("loopback")),
+                "needs the CNI loopback plugin");
     }
 
     /**
