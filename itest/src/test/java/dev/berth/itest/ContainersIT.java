@@ -224,6 +224,9 @@ class ContainersIT {
                 .setSecurityContext(LinuxContainerSecurityContext.newBuilder().setNamespaceOptions(
                         NamespaceOption.newBuilder().setPid(NamespaceMode.POD))))), Status.Code.INVALID_ARGUMENT,
                 "namespace_options.pid = POD");
+        expect(() -> createWith(d, pod, "privileged", image, List.of("true"), c -> c.setLinux(LinuxContainerConfig.newBuilder()
+                .setSecurityContext(LinuxContainerSecurityContext.newBuilder().setPrivileged(true)))),
+                Status.Code.INVALID_ARGUMENT, "was not created privileged");
 
         String first = create(d, pod, "dup", image, List.of("sleep", "300"));
         expect(() -> create(d, pod, "dup", image, List.of("sleep", "300")), Status.Code.ALREADY_EXISTS, first);

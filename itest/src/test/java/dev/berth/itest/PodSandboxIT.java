@@ -216,6 +216,77 @@ class PodSandboxIT {
         assertThat(list(d, PodSandboxFilter.getDefaultInstance())).isEmpty();
     }
 
+    /**
+     * The sandbox security context is honoured or refused: a pod user namespace, a seccomp profile missing on the
+     * node and a cgroup parent climbing out of the hierarchy fail RunPodSandbox naming the field and leave no pod; a
+     * pod sharing one pid namespace gets its holder process into {@code <cgroup_parent>/berth-<id>} in every
+     * hierarchy, and StopPodSandbox takes that cgroup away.
+     */
+    @Test
+    void securityContextIsCheckedAndTheHolderRunsInThePodsCgroup(Daemons.Session s) throws Exception {
+        Berthd d = start(s, s.config());
+        LinuxSandboxSecurityContext.Builder hostNet = LinuxSandboxSecurityContext.newBuilder()
+                .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE).setPid(NamespaceMode.POD));
+        Map<String, LinuxPodSandboxConfig.Builder> refused = Map.of(
+                "config.linux.security_context.namespace_options.userns_options.mode POD",
+                LinuxPodSandboxConfig.newBuilder().setSecurityContext(hostNet.clone().setNamespaceOptions(NamespaceOption
+                        .newBuilder().setNetwork(NamespaceMode.NODE).setUsernsOptions(dev.berth.api.cri.v1.UserNamespace
+                                .newBuilder().setMode(NamespaceMode.POD)))),
+                "config.linux.security_context.seccomp.localhost_ref: profile /nonexistent/berth.json does not exist",
+                LinuxPodSandboxConfig.newBuilder().setSecurityContext(hostNet.clone().setSeccomp(
+                        dev.berth.api.cri.v1.SecurityProfile.newBuilder().setProfileType(
+                                dev.berth.api.cri.v1.SecurityProfile.ProfileType.Localhost)
+                                .setLocalhostRef("/nonexistent/berth.json"))),
+                "config.linux.cgroup_parent \"/kubepods/../..\" must not contain",
+                LinuxPodSandboxConfig.newBuilder().setCgroupParent("/kubepods/../..").setSecurityContext(hostNet.clone()));
+        for (Map.Entry<String, LinuxPodSandboxConfig.Builder> e : refused.entrySet()) {
+            assertThatThrownBy(() -> d.runtime().runPodSandbox(run(pod("bad").setLinux(e.getValue())).build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, x -> {
+                        assertThat(x.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(x.getStatus().getDescription()).contains(e.getKey());
+                    });
+        }
+        assertThat(list(d, PodSandboxFilter.getDefaultInstance())).isEmpty();
+
+        String parent = "berth-it-cg-" + ProcessHandle.current().pid();
+        try {
+            String id = d.runtime().runPodSandbox(run(pod("shared").setLinux(LinuxPodSandboxConfig.newBuilder()
+                    .setCgroupParent("/" + parent).setSecurityContext(hostNet.clone().setSeccomp(
+                            dev.berth.api.cri.v1.SecurityProfile.newBuilder().setProfileType(
+                                    dev.berth.api.cri.v1.SecurityProfile.ProfileType.RuntimeDefault))))).build())
+                    .getPodSandboxId();
+            String holder = processesMentioning("berth-infra-" + id).stream().filter(p -> p.contains(": /bin/sh -c")) // the holder, not its unshare launcher
+                    .findFirst().orElseThrow().split(":")[0];
+            String cgroups = Files.readString(Path.of("/proc", holder, "cgroup"));
+            List<Path> leaves = podCgroupDirs(parent + "/berth-" + id);
+            assertThat(leaves).as("the pod's cgroup in every hierarchy").isNotEmpty().allMatch(Files::isDirectory);
+            for (Path leaf : leaves) {
+                String hierarchy = Path.of("/sys/fs/cgroup").relativize(leaf).getName(0).toString();
+                assertThat(Files.readString(leaf.resolve("cgroup.procs"))).as(hierarchy).contains(holder);
+            }
+            assertThat(cgroups).contains(":/" + parent + "/berth-" + id + "\n");
+
+            d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+            assertThat(leaves).as("StopPodSandbox removes the pod's cgroup").noneMatch(Files::exists);
+            d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+        } finally {
+            HostCleanup.removeAllPods(d); // a cgroup with the holder still in it cannot be removed
+            HostCleanup.removeCgroupTree("/" + parent);
+        }
+    }
+
+    /** {@code rel} below each mounted cgroup hierarchy (the root itself on a pure v2 host). */
+    private static List<Path> podCgroupDirs(String rel) throws IOException {
+        Path root = Path.of("/sys/fs/cgroup");
+        if (Files.exists(root.resolve("cgroup.procs"))) {
+            return List.of(root.resolve(rel));
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            return s.filter(h -> Files.exists(h.resolve("cgroup.procs")) && !Files.isSymbolicLink(h))
+                    .map(h -> h.resolve(rel)).toList();
+        }
+    }
+
     // ------------------------------------------------------------------ cleanup
 
     /** Everything a test made goes, pass or fail: sandboxes (via the CRI, else by hand), daemons, mounts, bridge. */

@@ -21,12 +21,13 @@ import java.util.Map;
  * @param sysctls        sysctls for the pod's namespaces
  * @param cgroupParent   the pod's cgroup parent, or ""
  * @param runtimeHandler the CRI runtime handler the pod was created for, or "" for the default
+ * @param security       privileged flag and the sandbox's own seccomp/AppArmor profiles
  */
 public record SandboxConfig(String id, String name, String namespace, String uid, int attempt, String hostname,
                             String logDirectory, DnsConfig dns, List<PortMapping> portMappings,
                             Map<String, String> labels, Map<String, String> annotations,
                             NamespaceOptions namespaceOptions, Map<String, String> sysctls, String cgroupParent,
-                            String runtimeHandler) {
+                            String runtimeHandler, SandboxSecurity security) {
     public SandboxConfig {
         id = nz(id);
         name = nz(name);
@@ -42,6 +43,7 @@ public record SandboxConfig(String id, String name, String namespace, String uid
         sysctls = sysctls == null ? Map.of() : Map.copyOf(sysctls);
         cgroupParent = nz(cgroupParent);
         runtimeHandler = nz(runtimeHandler);
+        security = security == null ? SandboxSecurity.defaults() : security;
     }
 
     private static String nz(String s) {
@@ -69,6 +71,7 @@ public record SandboxConfig(String id, String name, String namespace, String uid
         private final Map<String, String> sysctls = new LinkedHashMap<>();
         private String cgroupParent;
         private String runtimeHandler;
+        private SandboxSecurity security;
 
         private Builder(String id) {
             this.id = id;
@@ -133,9 +136,14 @@ public record SandboxConfig(String id, String name, String namespace, String uid
             return this;
         }
 
+        public Builder security(SandboxSecurity v) {
+            security = v;
+            return this;
+        }
+
         public SandboxConfig build() {
             return new SandboxConfig(id, name, namespace, uid, attempt, hostname, logDirectory, dns, portMappings,
-                    labels, annotations, namespaceOptions, sysctls, cgroupParent, runtimeHandler);
+                    labels, annotations, namespaceOptions, sysctls, cgroupParent, runtimeHandler, security);
         }
     }
 }

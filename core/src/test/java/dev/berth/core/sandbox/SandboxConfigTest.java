@@ -9,8 +9,10 @@ class SandboxConfigTest {
     @Test
     void nullsBecomeEmptyValuesAndCriDefaults() {
         SandboxConfig c = new SandboxConfig("id1", null, null, null, 0, null, null, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null);
         assertThat(c.name()).isEmpty();
+        assertThat(c.security().privileged()).isFalse();
+        assertThat(c.security().seccomp().kind()).isEqualTo(dev.berth.core.runtime.SecurityProfile.Kind.UNCONFINED);
         assertThat(c.portMappings()).isEmpty();
         assertThat(c.labels()).isEmpty();
         assertThat(c.dns().isEmpty()).isTrue();

@@ -63,6 +63,8 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private final PinnedNamespaces namespaces = new PinnedNamespaces(runner, mounts);
     private final PodSysctlWriter sysctls = new PodSysctlWriter(runner);
     private final NetnsDialer dialer = new NetnsDialer();
+    private final SandboxProfiles profiles = new SandboxProfiles();
+    private final PodCgroups cgroups = new PodCgroups(Path.of("/sys/fs/cgroup"));
     private final PidNamespaceHolders holders = new PidNamespaceHolders(Duration.ofSeconds(10), Duration.ofSeconds(10));
     private final CniNetwork cni;
     private final PodCidrs podCidrs;
@@ -280,8 +282,9 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                     r = r.withoutNetwork(); // add() ran DEL for what it had added
                     throw e;
                 }
+                // Kept in memory only until READY is stored: a crash before that runs DEL without the result,
+                // which CNI plugins must accept; one fsync less per pod.
                 r = r.withNetwork(r.cniConfList(), result.json());
-                store.put(r);
                 ip = result.primaryIp();
             }
             // after CNI, so the pod's own values win over what a network plugin set
@@ -299,6 +302,9 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                         hostNet ? null : utsnsPath(r.id()));
                 r = r.withInfraPid(pid);
                 store.put(r);
+                if (PodCgroups.applies(c.cgroupParent())) {
+                    cgroups.join(c.cgroupParent(), r.id(), pid);
+                }
             }
             r = r.withPhase(Phase.READY);
             store.put(r);
@@ -338,6 +344,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
             r = r.withInfraPid(0);
             store.put(r);
         }
+        cgroups.remove(r.config().cgroupParent(), id);
         mounts.unmountAll(shmPath(id));
         if (r.networkAttached()) {
             CniConfList conf = CniConfList.parse(r.cniConfList(), "the record of sandbox " + id);
@@ -453,7 +460,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
         return c.namespaceOptions().pid() == NamespaceMode.POD;
     }
 
-    private static void validate(SandboxConfig c) {
+    private void validate(SandboxConfig c) {
         if (c.id().isEmpty()) {
             throw BerthException.invalidArgument("sandbox id is required");
         }
@@ -470,6 +477,8 @@ public final class PodSandboxController implements SandboxController, AutoClosea
             throw BerthException.invalidArgument("metadata.uid is required");
         }
         PodSysctls.checked(c.sysctls(), c.namespaceOptions().hostNetwork(), c.namespaceOptions().hostIpc());
+        profiles.check(c.security());
+        PodCgroups.relative(c.cgroupParent());
         if (!c.hostname().isEmpty() && !HOSTNAME.matcher(c.hostname()).matches()) {
             throw BerthException.invalidArgument("hostname %s is not a valid host name (at most 64 of [A-Za-z0-9.-])",
                     c.hostname());

@@ -21,6 +21,8 @@ import dev.berth.core.runtime.SecurityProfile;
 import dev.berth.core.sandbox.NamespaceMode;
 import dev.berth.core.sandbox.SandboxConfig;
 import dev.berth.core.sandbox.SandboxStatus;
+import dev.berth.cri.SecurityProfiles;
+import dev.berth.cri.sandboxes.SandboxConfigConversion;
 import dev.berth.cri.registry.ImageConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -38,6 +40,12 @@ final class ContainerSpecConversion {
     static ContainerSpec toSpec(String id, ContainerConfig c, SandboxStatus pod, ImageConfig image,
                                 List<dev.berth.core.mount.Mount> rootfs, String logPath, String runtimePath) {
         LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
+        SandboxConfigConversion.rejectUserNamespace(sc.getNamespaceOptions(), "config.linux.security_context.namespace_options");
+        if (sc.getPrivileged() && !pod.config().security().privileged()) {
+            // The CRI: a pod that will run a privileged container MUST say so in its own security context.
+            throw BerthException.invalidArgument("config.linux.security_context.privileged: sandbox %s was not created "
+                    + "privileged, so it may not hold privileged containers", pod.id());
+        }
         return new ContainerSpec(id, c.getMetadata().getName(), podContext(pod, sc.getNamespaceOptions()), rootfs,
                 new ImageProcess(image.entrypoint(), image.cmd(), image.env(), image.user(), image.workingDir(),
                         image.stopSignal()),
@@ -127,10 +135,10 @@ final class ContainerSpecConversion {
         if (caps.getAddAmbientCapabilitiesCount() > 0) {
             throw BerthException.invalidArgument("linux.security_context.capabilities.add_ambient_capabilities is not supported");
         }
-        SecurityProfile seccomp = sc.hasSeccomp() ? profile(sc.getSeccomp())
-                : legacyProfile(sc.getSeccompProfilePath(), "linux.security_context.seccomp_profile_path");
-        SecurityProfile apparmor = sc.hasApparmor() ? profile(sc.getApparmor())
-                : legacyProfile(sc.getApparmorProfile(), "linux.security_context.apparmor_profile");
+        SecurityProfile seccomp = SecurityProfiles.of(sc.hasSeccomp() ? sc.getSeccomp() : null,
+                "linux.security_context.seccomp", sc.getSeccompProfilePath(), "linux.security_context.seccomp_profile_path");
+        SecurityProfile apparmor = SecurityProfiles.of(sc.hasApparmor() ? sc.getApparmor() : null,
+                "linux.security_context.apparmor", sc.getApparmorProfile(), "linux.security_context.apparmor_profile");
         return new SecurityOptions(sc.getPrivileged(), sc.hasRunAsUser() ? sc.getRunAsUser().getValue() : null,
                 sc.getRunAsUsername(), sc.hasRunAsGroup() ? sc.getRunAsGroup().getValue() : null,
                 sc.getSupplementalGroupsList(),
@@ -138,28 +146,5 @@ final class ContainerSpecConversion {
                         ? SecurityOptions.GroupsPolicy.STRICT : SecurityOptions.GroupsPolicy.MERGE,
                 caps.getAddCapabilitiesList(), caps.getDropCapabilitiesList(), sc.getNoNewPrivs(),
                 sc.getReadonlyRootfs(), seccomp, apparmor, sc.getMaskedPathsList(), sc.getReadonlyPathsList());
-    }
-
-    private static SecurityProfile profile(dev.berth.api.cri.v1.SecurityProfile p) {
-        SecurityProfile.Kind kind = switch (p.getProfileType()) {
-            case RuntimeDefault -> SecurityProfile.Kind.RUNTIME_DEFAULT;
-            case Localhost -> SecurityProfile.Kind.LOCALHOST;
-            default -> SecurityProfile.Kind.UNCONFINED;
-        };
-        return new SecurityProfile(kind, p.getLocalhostRef());
-    }
-
-    /** The deprecated string form: "" or "unconfined", "runtime/default" or "docker/default", "localhost/<ref>". */
-    private static SecurityProfile legacyProfile(String s, String field) {
-        if (s.isEmpty() || s.equals("unconfined")) {
-            return SecurityProfile.unconfined();
-        }
-        if (s.equals("runtime/default") || s.equals("docker/default")) {
-            return new SecurityProfile(SecurityProfile.Kind.RUNTIME_DEFAULT, "");
-        }
-        if (s.startsWith("localhost/")) {
-            return new SecurityProfile(SecurityProfile.Kind.LOCALHOST, s.substring("localhost/".length()));
-        }
-        throw BerthException.invalidArgument("%s \"%s\": want unconfined, runtime/default or localhost/<profile>", field, s);
     }
 }

@@ -2,6 +2,7 @@ package dev.berth.cri.sandboxes;
 
 import dev.berth.api.cri.v1.DNSConfig;
 import dev.berth.api.cri.v1.LinuxPodSandboxConfig;
+import dev.berth.api.cri.v1.LinuxSandboxSecurityContext;
 import dev.berth.api.cri.v1.NamespaceOption;
 import dev.berth.api.cri.v1.PodSandboxConfig;
 import dev.berth.api.cri.v1.PodSandboxMetadata;
@@ -11,6 +12,8 @@ import dev.berth.core.sandbox.NamespaceMode;
 import dev.berth.core.sandbox.NamespaceOptions;
 import dev.berth.core.sandbox.PortMapping;
 import dev.berth.core.sandbox.SandboxConfig;
+import dev.berth.core.sandbox.SandboxSecurity;
+import dev.berth.cri.SecurityProfiles;
 
 /** CRI {@code PodSandboxConfig} → SPI {@link SandboxConfig}; bad values are INVALID_ARGUMENT naming the field. */
 public final class SandboxConfigConversion {
@@ -37,11 +40,22 @@ public final class SandboxConfigConversion {
             LinuxPodSandboxConfig l = c.getLinux();
             b.cgroupParent(l.getCgroupParent());
             l.getSysctlsMap().forEach(b::sysctl);
-            if (l.hasSecurityContext() && l.getSecurityContext().hasNamespaceOptions()) {
-                b.namespaceOptions(namespaceOptions(l.getSecurityContext().getNamespaceOptions()));
+            if (l.hasSecurityContext()) {
+                LinuxSandboxSecurityContext sc = l.getSecurityContext();
+                if (sc.hasNamespaceOptions()) {
+                    b.namespaceOptions(namespaceOptions(sc.getNamespaceOptions()));
+                }
+                b.security(security(sc));
             }
         }
         return b.build();
+    }
+
+    private static SandboxSecurity security(LinuxSandboxSecurityContext sc) {
+        String field = "config.linux.security_context";
+        return new SandboxSecurity(sc.getPrivileged(),
+                SecurityProfiles.of(sc.hasSeccomp() ? sc.getSeccomp() : null, field + ".seccomp", "", ""),
+                SecurityProfiles.of(sc.hasApparmor() ? sc.getApparmor() : null, field + ".apparmor", "", ""));
     }
 
     private static int attempt(int unsigned) {
@@ -84,7 +98,20 @@ public final class SandboxConfigConversion {
         if (pid == NamespaceMode.TARGET && o.getTargetId().isEmpty()) {
             throw BerthException.invalidArgument("%s.target_id is required when pid is TARGET", field);
         }
+        rejectUserNamespace(o, field);
         return new NamespaceOptions(network, pid, ipc, o.getTargetId());
+    }
+
+    /**
+     * Refuses a user namespace of the pod's own: this runtime reports {@code user_namespaces = false} in Status, so
+     * a kubelet does not ask, and running the pod as the host's root instead would drop the isolation asked for.
+     */
+    public static void rejectUserNamespace(NamespaceOption o, String field) {
+        if (o.hasUsernsOptions() && o.getUsernsOptions().getMode() != dev.berth.api.cri.v1.NamespaceMode.NODE) {
+            throw BerthException.invalidArgument("%s.userns_options.mode %s: user namespaces are not supported by this "
+                    + "runtime (Status reports user_namespaces = false); use NODE", field,
+                    o.getUsernsOptions().getMode());
+        }
     }
 
     private static NamespaceMode mode(String field, dev.berth.api.cri.v1.NamespaceMode m, int raw) {

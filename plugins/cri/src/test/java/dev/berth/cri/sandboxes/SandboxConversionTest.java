@@ -21,7 +21,9 @@ import dev.berth.core.sandbox.DnsConfig;
 import dev.berth.core.sandbox.NamespaceMode;
 import dev.berth.core.sandbox.NamespaceOptions;
 import dev.berth.core.sandbox.PortMapping;
+import dev.berth.core.runtime.SecurityProfile;
 import dev.berth.core.sandbox.SandboxConfig;
+import dev.berth.core.sandbox.SandboxSecurity;
 import dev.berth.core.sandbox.SandboxState;
 import dev.berth.core.sandbox.SandboxStatus;
 import java.time.Instant;
@@ -47,7 +49,12 @@ class SandboxConversionTest {
                 .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent("/kubepods/pod1").putSysctls("net.ipv4.ip_unprivileged_port_start", "0")
                         .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(NamespaceOption.newBuilder()
                                 .setNetwork(dev.berth.api.cri.v1.NamespaceMode.NODE).setPid(dev.berth.api.cri.v1.NamespaceMode.POD)
-                                .setIpc(dev.berth.api.cri.v1.NamespaceMode.NODE))))
+                                .setIpc(dev.berth.api.cri.v1.NamespaceMode.NODE))
+                                .setPrivileged(true)
+                                .setSeccomp(dev.berth.api.cri.v1.SecurityProfile.newBuilder().setProfileType(
+                                        dev.berth.api.cri.v1.SecurityProfile.ProfileType.Localhost).setLocalhostRef("/p.json"))
+                                .setApparmor(dev.berth.api.cri.v1.SecurityProfile.newBuilder().setProfileType(
+                                        dev.berth.api.cri.v1.SecurityProfile.ProfileType.RuntimeDefault))))
                 .build();
         SandboxConfig c = SandboxConfigConversion.toSandboxConfig("abc", cri, "runc");
         assertThat(c).isEqualTo(SandboxConfig.builder("abc").metadata("web", "default", "uid-web", 2)
@@ -58,7 +65,32 @@ class SandboxConversionTest {
                 .label("app", "web").annotation("note", "x").cgroupParent("/kubepods/pod1")
                 .sysctl("net.ipv4.ip_unprivileged_port_start", "0")
                 .namespaceOptions(new NamespaceOptions(NamespaceMode.NODE, NamespaceMode.POD, NamespaceMode.NODE, ""))
-                .runtimeHandler("runc").build());
+                .runtimeHandler("runc")
+                .security(new SandboxSecurity(true, new SecurityProfile(SecurityProfile.Kind.LOCALHOST, "/p.json"),
+                        new SecurityProfile(SecurityProfile.Kind.RUNTIME_DEFAULT, "")))
+                .build());
+    }
+
+    @Test
+    void aPodUserNamespaceAndBadProfilesAreRefusedNamingTheField() {
+        assertThatThrownBy(() -> SandboxConfigConversion.toSandboxConfig("a", pod("p").setLinux(LinuxPodSandboxConfig.newBuilder()
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(NamespaceOption.newBuilder()
+                        .setUsernsOptions(dev.berth.api.cri.v1.UserNamespace.newBuilder()
+                                .setMode(dev.berth.api.cri.v1.NamespaceMode.POD))))).build(), ""))
+                .hasMessageContaining("namespace_options.userns_options.mode POD");
+        assertThatThrownBy(() -> SandboxConfigConversion.toSandboxConfig("a", pod("p").setLinux(LinuxPodSandboxConfig.newBuilder()
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setSeccomp(dev.berth.api.cri.v1.SecurityProfile
+                        .newBuilder().setProfileType(dev.berth.api.cri.v1.SecurityProfile.ProfileType.Localhost)))).build(), ""))
+                .hasMessageContaining("config.linux.security_context.seccomp.localhost_ref is required");
+        assertThatThrownBy(() -> SandboxConfigConversion.toSandboxConfig("a", pod("p").setLinux(LinuxPodSandboxConfig.newBuilder()
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setApparmor(dev.berth.api.cri.v1.SecurityProfile
+                        .newBuilder().setProfileTypeValue(9)))).build(), ""))
+                .hasMessageContaining("config.linux.security_context.apparmor.profile_type 9");
+        // NODE is today's behaviour and stays allowed
+        SandboxConfigConversion.toSandboxConfig("a", pod("p").setLinux(LinuxPodSandboxConfig.newBuilder()
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(NamespaceOption.newBuilder()
+                        .setUsernsOptions(dev.berth.api.cri.v1.UserNamespace.newBuilder()
+                                .setMode(dev.berth.api.cri.v1.NamespaceMode.NODE))))).build(), "");
     }
 
     @Test
@@ -93,7 +125,8 @@ class SandboxConversionTest {
         SandboxConfig c = SandboxConfig.builder(id).metadata("web", "ns", "u1", 1).runtimeHandler("runc")
                 .annotation("a", "b").namespaceOptions(new NamespaceOptions(null, NamespaceMode.TARGET, null, "ctr1")).build();
         c = new SandboxConfig(c.id(), c.name(), c.namespace(), c.uid(), c.attempt(), c.hostname(), c.logDirectory(), c.dns(),
-                c.portMappings(), labels, c.annotations(), c.namespaceOptions(), c.sysctls(), c.cgroupParent(), c.runtimeHandler());
+                c.portMappings(), labels, c.annotations(), c.namespaceOptions(), c.sysctls(), c.cgroupParent(), c.runtimeHandler(),
+                c.security());
         return new SandboxStatus(id, state, Instant.ofEpochSecond(1_700_000_000L, 123), ip,
                 ip.isEmpty() ? List.of() : List.of("fd00::2"), "/run/netns/" + id, "web", c,
                 Map.of(SandboxStatus.INFO_CNI_RESULT, "{\"ips\":[]}", SandboxStatus.INFO_UTS_NS, "/run/utsns/" + id));
