@@ -14,17 +14,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Performs {@link Mount}s by running {@code /bin/mount} and {@code /bin/umount}.
- *
- * <p>A helper process, not a system call from the JVM: an overlay over a long chain names its layers relative to
- * {@link Mount#baseDir()}, and only a child process can run from that directory ({@code chdir} would move the
- * whole daemon). The options must still fit in one page, {@value #MAX_DATA} bytes.
+ * Performs {@link Mount}s: with mount(2) and umount2(2) from the JVM when the mount allows it (see {@link MountCall}),
+ * otherwise by running {@code /bin/mount}. The helper process remains for overlays over long chains, which name
+ * their layers relative to {@link Mount#baseDir()} to fit the one-page option limit, {@value #MAX_DATA} bytes: only a
+ * child process can run from that directory ({@code chdir} would move the whole daemon); and for propagation
+ * changes. A daemon that makes a mount per container start saves a fork and exec each time.
  */
 public final class Mounts {
     /** The kernel copies at most one page of mount options, terminating NUL included. */
     public static final int MAX_DATA = 4095;
     private static final String MOUNT = "/bin/mount";
-    private static final String UMOUNT = "/bin/umount";
     private static final long TIMEOUT_SECONDS = 120;
 
     private Mounts() {
@@ -64,6 +63,11 @@ public final class Mounts {
             throw BerthException.invalidArgument("%s mount options are %d bytes, over the kernel's limit of %d",
                     m.type(), data.length(), MAX_DATA);
         }
+        Mount resolved = m.resolved();
+        if (MountCall.direct(resolved)) {
+            MountCall.get().mount(resolved, target.toAbsolutePath());
+            return;
+        }
         List<String> cmd = new ArrayList<>(List.of(MOUNT, "-t", m.type()));
         if (!data.isEmpty()) {
             cmd.add("-o");
@@ -77,10 +81,12 @@ public final class Mounts {
     /**
      * Unmounts the topmost mount on {@code target}.
      *
-     * @throws BerthException INTERNAL with umount's message (e.g. busy, or not mounted)
+     * @throws BerthException INTERNAL with the kernel's reason (e.g. busy, or not mounted)
      */
     public static void unmount(Path target) {
-        run(List.of(UMOUNT, target.toAbsolutePath().toString()), null, "unmount " + target);
+        if (!MountCall.get().unmount(target.toAbsolutePath())) {
+            throw new BerthException(ErrorKind.INTERNAL, "unmount " + target + " failed: not mounted");
+        }
     }
 
     /** Unmounts everything stacked on {@code target} until it is no mount point; does nothing if it is none. */

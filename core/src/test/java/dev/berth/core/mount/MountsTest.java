@@ -59,6 +59,34 @@ class MountsTest {
         assertThat(tmp.resolve("u/new")).hasContent("3");
     }
 
+    /** Absolute, 40 layer paths here exceed a page; relative to baseDir they fit, so mount(8) runs from there. */
+    @Test
+    void anOverlayWhoseAbsolutePathsExceedAPageIsMountedFromItsBaseDir() throws Exception {
+        Path base = Files.createDirectories(tmp.resolve("x".repeat(100)));
+        StringBuilder lower = new StringBuilder("lowerdir=");
+        for (int i = 40; i >= 1; i--) {
+            Files.createDirectories(base.resolve("l" + i));
+            Files.writeString(base.resolve("l" + i).resolve("f" + i), Integer.toString(i));
+            lower.append("l").append(i).append(i > 1 ? ":" : "");
+        }
+        Mount m = new Mount("overlay", "overlay", List.of(lower.toString()), base);
+        assertThat(m.resolved().data().length()).isGreaterThan(Mounts.MAX_DATA);
+        Path target = Files.createDirectories(tmp.resolve("merged"));
+        Mounts.mount(m, target);
+        assertThat(target.resolve("f1")).hasContent("1");
+        assertThat(target.resolve("f40")).hasContent("40");
+    }
+
+    @Test
+    void aBindMountWithFlagsIsReadOnlyAndUnmountOfANonMountFails() throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path target = Files.createDirectories(tmp.resolve("t"));
+        Mounts.mount(new Mount("bind", a.toString(), List.of("bind", "ro", "nosuid")), target);
+        assertThatThrownBy(() -> Files.writeString(target.resolve("x"), "x")).isInstanceOf(java.io.IOException.class);
+        Mounts.unmount(target);
+        assertThatThrownBy(() -> Mounts.unmount(target)).hasMessageContaining("not mounted");
+    }
+
     @Test
     void failureCarriesMountsMessageAndUndoesEarlierMounts() throws Exception {
         Path a = Files.createDirectories(tmp.resolve("a"));

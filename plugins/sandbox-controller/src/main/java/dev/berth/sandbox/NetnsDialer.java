@@ -13,10 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Runtime;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.SaveError;
 
 /**
  * Opens TCP connections to a pod's own loopback, for port forwarding. A socket belongs to the network namespace its
@@ -25,30 +21,7 @@ import jnr.ffi.annotations.SaveError;
  * working from any thread afterwards.
  */
 final class NetnsDialer {
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 02000000;
-    private static final int CLONE_NEWNET = 0x40000000;
     private static final long DIAL_TIMEOUT_SECONDS = 10;
-
-    /** The libc calls the JDK lacks; each saves errno. */
-    public interface LibC {
-        @SaveError
-        int open(@In byte[] path, int flags);
-
-        @SaveError
-        int setns(int fd, int nstype);
-
-        @SaveError
-        int close(int fd);
-    }
-
-    private final LibC libc;
-    private final Runtime runtime;
-
-    NetnsDialer() {
-        this.libc = LibraryLoader.create(LibC.class).load("c");
-        this.runtime = Runtime.getRuntime(libc);
-    }
 
     /**
      * Connects to {@code port} on 127.0.0.1, then ::1, inside {@code netns}; on the host's loopback when netns is null
@@ -87,19 +60,8 @@ final class NetnsDialer {
         }
     }
 
-    private void enter(Path netns) {
-        int fd = libc.open(netns.toString().getBytes(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            throw new BerthException(ErrorKind.FAILED_PRECONDITION, "the pod's network namespace " + netns
-                    + " cannot be opened: errno " + runtime.getLastError());
-        }
-        try {
-            if (libc.setns(fd, CLONE_NEWNET) != 0) {
-                throw new BerthException(ErrorKind.INTERNAL, "setns(" + netns + ") failed: errno " + runtime.getLastError());
-            }
-        } finally {
-            libc.close(fd);
-        }
+    private static void enter(Path netns) {
+        Libc.get().setns(netns, Libc.CLONE_NEWNET);
     }
 
     private static SocketChannel connect(int port, String sandboxId) throws IOException {

@@ -1,66 +1,67 @@
 package dev.berth.sandbox;
 
-import dev.berth.core.process.ProcessRunner;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.mount.Mount;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
- * Namespaces held by bind mounts of their nsfs files instead of by a process: {@code unshare --net=<file>}
- * creates the namespace in a short-lived helper and util-linux bind-mounts it onto the (pre-created) file, so it
- * lives on until the file is unmounted. No JVM thread ever enters a namespace.
+ * Namespaces held by bind mounts of their nsfs files instead of by a process. A fresh thread unshares the new
+ * namespaces (net, UTS and IPC may be unshared by one thread of a multi-threaded process), sets the host name in the
+ * UTS one, bind-mounts each {@code /proc/thread-self/ns/<kind>} onto its pre-created file, and dies: the namespaces
+ * live on until the files are unmounted, and no pooled thread ever sits in a pod's namespace.
  */
-public final class PinnedNamespaces {
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private final ProcessRunner runner;
+final class PinnedNamespaces {
     private final Mounts mounts;
 
-    public PinnedNamespaces(ProcessRunner runner, Mounts mounts) {
-        this.runner = runner;
+    PinnedNamespaces(Mounts mounts) {
         this.mounts = mounts;
     }
 
-    /**
-     * Creates the requested namespaces in one helper run; a null path skips that kind. With a UTS namespace the
-     * helper is {@code hostname <name>}, so the name is set inside it. On failure nothing stays pinned.
-     */
-    public void create(Path netns, Path utsns, Path ipcns, String hostname) {
-        List<String> cmd = new ArrayList<>(List.of("unshare"));
-        List<Path> files = new ArrayList<>();
-        add(cmd, files, "--net=", netns);
-        add(cmd, files, "--uts=", utsns);
-        add(cmd, files, "--ipc=", ipcns);
-        if (files.isEmpty()) {
-            return;
+    /** Creates the requested namespaces (a null path skips that kind); on failure nothing stays pinned. */
+    void create(Path netns, Path utsns, Path ipcns, String hostname) {
+        List<Pin> pins = new ArrayList<>();
+        if (netns != null) {
+            pins.add(new Pin(netns, "net", Libc.CLONE_NEWNET));
         }
         if (utsns != null) {
-            cmd.addAll(List.of("hostname", hostname));
-        } else {
-            cmd.add("true");
+            pins.add(new Pin(utsns, "uts", Libc.CLONE_NEWUTS));
+        }
+        if (ipcns != null) {
+            pins.add(new Pin(ipcns, "ipc", Libc.CLONE_NEWIPC));
+        }
+        if (pins.isEmpty()) {
+            return;
         }
         try {
-            for (Path f : files) {
-                Files.createDirectories(f.getParent());
-                // unshare bind-mounts onto an existing file only.
-                if (!Files.exists(f)) {
-                    Files.createFile(f);
+            for (Pin p : pins) {
+                Files.createDirectories(p.file().getParent());
+                if (!Files.exists(p.file())) {
+                    Files.createFile(p.file()); // a bind mount needs an existing file to cover
                 }
             }
-            ProcessRunner.Result r = runner.run(cmd, java.util.Map.of(), null, TIMEOUT);
-            if (!r.ok()) {
-                throw new BerthException(ErrorKind.INTERNAL,
-                        "cannot create pod namespaces (" + String.join(" ", cmd) + "): " + r.message());
-            }
+            onFreshThread(() -> {
+                Libc libc = Libc.get();
+                libc.unshare(pins.stream().mapToInt(Pin::flag).reduce(0, (a, b) -> a | b));
+                if (utsns != null) {
+                    libc.sethostname(hostname);
+                }
+                for (Pin p : pins) {
+                    dev.berth.core.mount.Mounts.mount(new Mount("bind", "/proc/thread-self/ns/" + p.kind(),
+                            List.of("bind")), p.file());
+                }
+            });
         } catch (IOException | RuntimeException e) {
-            for (Path f : files) {
+            for (Pin p : pins) {
                 try {
-                    remove(f);
+                    remove(p.file());
                 } catch (RuntimeException suppressed) {
                     e.addSuppressed(suppressed);
                 }
@@ -68,26 +69,48 @@ public final class PinnedNamespaces {
             if (e instanceof IOException io) {
                 throw new UncheckedIOException(io);
             }
-            throw (RuntimeException) e;
+            throw e instanceof BerthException b ? b : new BerthException(ErrorKind.INTERNAL,
+                    "cannot create pod namespaces: " + e.getMessage(), e);
         }
     }
 
     /** Unpins a namespace: unmount and delete its file; absent is fine. */
-    public void remove(Path file) {
+    void remove(Path file) {
         if (file != null) {
             mounts.unmountAndDelete(file);
         }
     }
 
     /** Whether {@code file} still holds a namespace (after a reboot the file is gone or no longer a mount). */
-    public boolean isPinned(Path file) {
+    boolean isPinned(Path file) {
         return file != null && Files.exists(file) && mounts.isMountPoint(file);
     }
 
-    private static void add(List<String> cmd, List<Path> files, String flag, Path file) {
-        if (file != null) {
-            cmd.add(flag + file);
-            files.add(file);
+    private static void onFreshThread(Runnable work) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                work.run();
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        }, "berth-pin-namespaces");
+        t.setDaemon(true);
+        t.start();
+        try {
+            // not interruptible: the thread's mounts must be known before the caller cleans up
+            t.join();
+            done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(ErrorKind.CANCELLED, "interrupted while creating pod namespaces", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new BerthException(ErrorKind.INTERNAL,
+                    "cannot create pod namespaces: " + e.getCause(), e.getCause());
         }
+    }
+
+    private record Pin(Path file, String kind, int flag) {
     }
 }

@@ -60,7 +60,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private final SandboxStore store;
     private final ProcessRunner runner = new ProcessRunner();
     private final Mounts mounts = new Mounts();
-    private final PinnedNamespaces namespaces = new PinnedNamespaces(runner, mounts);
+    private final PinnedNamespaces namespaces = new PinnedNamespaces(mounts);
     private final PodSysctlWriter sysctls = new PodSysctlWriter(runner);
     private final NetnsDialer dialer = new NetnsDialer();
     private final SandboxProfiles profiles = new SandboxProfiles();
