@@ -53,10 +53,10 @@ public final class Daemon {
         InitEnvironment env = new InitEnvironment(cfg.root(), cfg.state(), boot.loaded()::plugin,
                 cfg.disabledPlugins(), cfg.requiredPlugins(),
                 new DaemonInfo(build.version(), build.revision(), started, boot.loaded()), metrics);
-        List<String> loadErrors = new ArrayList<>();
-        List<DiscoveredPlugin> discovered = boot.discovery().discover(loadErrors);
+        List<PluginInfo> unloaded = new ArrayList<>();
+        List<DiscoveredPlugin> discovered = boot.discovery().discover(unloaded);
         PluginRegistry registry = new PluginRegistry(env);
-        registry.start(discovered);
+        registry.start(discovered, unloaded);
         UnixSocketServer server;
         MetricsHttpServer metricsServer = null;
         try {
@@ -71,14 +71,13 @@ public final class Daemon {
             registry.close();
             throw e;
         }
-        reportPlugins(registry.plugins(), loadErrors);
+        reportPlugins(registry.plugins());
         LOG.info("berthd {} serving on {} ({} ms after start)", build.version(), cfg.grpc().address(),
                 Duration.between(started, Instant.now()).toMillis());
         return new Daemon(registry, server, metricsServer);
     }
 
-    private static void reportPlugins(List<PluginInfo> plugins, List<String> loadErrors) {
-        loadErrors.forEach(e -> LOG.error("plugin jar not loaded: {}", e));
+    private static void reportPlugins(List<PluginInfo> plugins) {
         long ok = plugins.stream().filter(p -> p.state() == PluginState.OK).count();
         LOG.info("plugins: {} ok, {} not ok", ok, plugins.size() - ok);
         PluginInfo cri = plugins.stream().filter(p -> p.fullName().equals(CRI_PLUGIN)).findFirst().orElse(null);

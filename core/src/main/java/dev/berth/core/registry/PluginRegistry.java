@@ -39,6 +39,15 @@ public final class PluginRegistry implements AutoCloseable {
      *                          everything initialised so far is closed first
      */
     public void start(List<DiscoveredPlugin> discovered) throws StartupException {
+        start(discovered, List.of());
+    }
+
+    /**
+     * As {@link #start(List)}, also listing {@code unloaded}: plugin directories whose jars were not loaded at all
+     * (see {@link PluginInfo#PLUGIN_DIR}), so {@code plugins ls} and a failing {@code required_plugins} say why.
+     */
+    public void start(List<DiscoveredPlugin> discovered, List<PluginInfo> unloaded) throws StartupException {
+        infos.addAll(unloaded);
         Map<Registration, String> origins = new HashMap<>();
         Map<String, String> seen = new HashMap<>();
         List<Registration> enabled = new ArrayList<>();
@@ -56,7 +65,7 @@ public final class PluginRegistry implements AutoCloseable {
         }
         for (String name : env.requiredPlugins()) {
             if (!seen.containsKey(name)) {
-                throw new StartupException("required plugin " + name + " is not installed");
+                throw new StartupException("required plugin " + name + " is not installed" + notLoaded(unloaded));
             }
             if (env.disabledPlugins().contains(name)) {
                 throw new StartupException("required plugin " + name + " is listed in disabled_plugins");
@@ -69,6 +78,11 @@ public final class PluginRegistry implements AutoCloseable {
                 throw new StartupException("required plugin " + r.fullName() + " is " + info.state().label() + ": " + info.reason());
             }
         }
+    }
+
+    private static String notLoaded(List<PluginInfo> unloaded) {
+        return unloaded.isEmpty() ? "" : unloaded.stream().map(i -> i.origin() + ": " + i.reason())
+                .collect(Collectors.joining("; ", " (plugin directories not loaded: ", ")"));
     }
 
     private PluginInfo initOne(Registration r, String origin) {

@@ -3,6 +3,7 @@ package dev.berth.core.snapshot;
 import dev.berth.core.content.ContentLabels;
 import dev.berth.core.errdefs.BerthException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -62,5 +63,34 @@ public final class SnapshotLabels {
                 throw BerthException.invalidArgument("label %s is %d bytes, over the limit of %d", k, n, MAX_LABEL_BYTES);
             }
         }
+    }
+
+    /**
+     * The labels of snapshot {@code info.name()} after {@link Snapshotter#update}{@code (info, fieldpaths)}, given its
+     * {@code current} ones: with no field paths or {@code "labels"}, exactly {@code info.labels()}; with
+     * {@code "labels.<key>"}, that label taken from {@code info}, or removed when {@code info} lacks it. Validated.
+     *
+     * @throws BerthException INVALID_ARGUMENT for any other field path, or a bad label
+     */
+    public static Map<String, String> updated(Map<String, String> current, Info info, String... fieldpaths) {
+        Map<String, String> labels = fieldpaths.length == 0 ? new HashMap<>(info.labels()) : new HashMap<>(current);
+        for (String path : fieldpaths) {
+            if (path.equals("labels")) {
+                labels = new HashMap<>(info.labels());
+            } else if (path.startsWith("labels.") && path.length() > "labels.".length()) {
+                String k = path.substring("labels.".length());
+                String v = info.labels().get(k);
+                if (v == null) {
+                    labels.remove(k);
+                } else {
+                    labels.put(k, v);
+                }
+            } else {
+                throw BerthException.invalidArgument("cannot update field %s of snapshot %s: only labels and"
+                        + " labels.<key> can change", path, info.name());
+            }
+        }
+        validate(labels);
+        return labels;
     }
 }

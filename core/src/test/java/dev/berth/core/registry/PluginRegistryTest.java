@@ -204,4 +204,25 @@ class PluginRegistryTest {
         assertThatThrownBy(() -> Registration.builder("Bad Type", "x").init(c -> "")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Registration.builder("t.ok", "").init(c -> "")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void unloadedPluginDirectoriesAreListedAndNamedWhenARequiredPluginIsMissing() throws Exception {
+        PluginInfo future = new PluginInfo(PluginInfo.PLUGIN_DIR, "native", PluginState.SKIPPED,
+                "p.jar was built for plugin SPI 999.0", List.of(), "/plugins/native");
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(builtin(plugin("t.a", "x")), List.of(future));
+        assertThat(reg.plugins()).containsExactly(future, new PluginInfo("t.a", "x", PluginState.OK, "", List.of(), "builtin"));
+
+        assertThatThrownBy(() -> registry(Set.of(), Set.of("t.snap.native")).start(builtin(), List.of(future)))
+                .isInstanceOf(StartupException.class).hasMessage("required plugin t.snap.native is not installed"
+                        + " (plugin directories not loaded: /plugins/native: p.jar was built for plugin SPI 999.0)");
+    }
+
+    @Test
+    void pluginFromAPluginDirIsInitialisedBeforeTheBuiltinThatRequiresItsType() throws Exception {
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(List.of(new DiscoveredPlugin(plugin("t.cri", "cri", Requirement.optionalType("t.snap")), "builtin"),
+                new DiscoveredPlugin(plugin("t.snap", "native"), "/plugins/native")));
+        assertThat(events).containsExactly("init t.snap.native", "init t.cri.cri");
+    }
 }

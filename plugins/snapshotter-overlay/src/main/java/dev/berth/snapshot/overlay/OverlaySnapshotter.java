@@ -191,29 +191,7 @@ public final class OverlaySnapshotter implements Snapshotter {
         String key = info.name();
         synchronized (lock) {
             SnapshotRecord r = require(key);
-            Map<String, String> labels;
-            if (fieldpaths.length == 0) {
-                labels = info.labels();
-            } else {
-                labels = new HashMap<>(r.labels());
-                for (String path : fieldpaths) {
-                    if (path.equals("labels")) {
-                        labels = new HashMap<>(info.labels());
-                    } else if (path.startsWith("labels.") && path.length() > "labels.".length()) {
-                        String k = path.substring("labels.".length());
-                        String v = info.labels().get(k);
-                        if (v == null) {
-                            labels.remove(k);
-                        } else {
-                            labels.put(k, v);
-                        }
-                    } else {
-                        throw BerthException.invalidArgument("cannot update field %s of snapshot %s: only labels and"
-                                + " labels.<key> can change", path, key);
-                    }
-                }
-            }
-            SnapshotLabels.validate(labels);
+            Map<String, String> labels = SnapshotLabels.updated(r.labels(), info, fieldpaths);
             SnapshotRecord updated = r.withLabels(labels, clock.instant());
             db.put(key, updated);
             return updated.info(key);
