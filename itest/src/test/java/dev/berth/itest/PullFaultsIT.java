@@ -49,9 +49,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * PullImage when things go wrong, against a real berthd and a real docker-registry: token auth, a corrupted blob,
- * the registry killed mid-download, berthd killed (SIGKILL) mid-download, and many pulls of one image at once. After
- * each, what the daemon shows is consistent: an image is listed only when complete, no ingest is left behind after a
- * successful pull, and every blob in the content store matches its digest.
+ * the registry killed mid-download, berthd killed (SIGKILL) mid-download, a registry that stops sending mid-download,
+ * and many pulls of one image at once. After each, what the daemon shows is consistent: an image is listed only when
+ * complete, no ingest is left behind after a successful pull, and every blob in the content store matches its digest.
  */
 @ExtendWith({Daemons.class, Registries.Extension.class})
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
@@ -296,6 +296,46 @@ class PullFaultsIT {
         assertPulledCompletely(second, ref, proxy.host() + "/big@" + big.digest(), big);
         System.out.println("after the restart the layer download " + (second.log().contains("resuming download of layer")
                 ? "resumed from the ingest left by the killed daemon" : "started over"));
+    }
+
+    @Test
+    void registryThatStopsSendingMidBlobIsCutAfterTheProgressTimeout(Daemons.Session s, Registries r) throws Exception {
+        LocalRegistry reg = r.start();
+        TestImages.Pushed big = reg.push(r.build(TestImages.busybox().randomLayer("data/big.bin", BIG_LAYER, 46), "1"), "big:1");
+        TestImages.Blob layer = biggest(big);
+        ThrottledProxy proxy = r.throttle(reg, RATE);
+        String ref = proxy.host() + "/big:1";
+        Berthd d = s.start(config(s, 3).append("[plugins.\"io.berth.grpc.v1.cri\"]\nimage_pull_progress_timeout = \"2s\"\n"));
+        Path content = content(d);
+        ExecutorService pool = Executors.newCachedThreadPool(daemonThreads());
+        try {
+            Future<String> first = pool.submit(() -> images(d).pullImage(pull(ref)).getImageRef());
+            awaitIngestData(content, first, INTERRUPT_AT);
+
+            proxy.stall(true); // the connection stays open, nothing more comes
+            Instant stalledAt = Instant.now();
+            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> first.get(60, TimeUnit.SECONDS));
+            Duration took = Duration.between(stalledAt, Instant.now());
+            StatusRuntimeException sre = statusOf(e);
+            System.out.printf("a stalled pull failed %d ms after the stall: %s%n", took.toMillis(), sre.getStatus());
+            assertThat(sre.getStatus().getCode()).as("status of %s", sre.getStatus()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+            assertThat(sre.getStatus().getDescription()).contains(ref, layer.digest(), "2s", "image_pull_progress_timeout");
+            assertThat(took).as("cut after the 2 s progress timeout, not a retry timeout").isBetween(Duration.ofSeconds(1),
+                    Duration.ofSeconds(20));
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(d.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()).isEmpty();
+        assertThat(blob(content, layer.digest())).as("the big layer").doesNotExist();
+        assertNoIngest(content);
+        assertBlobsIntact(content);
+
+        proxy.stall(false); // a registry that moves again serves the next pull in full
+        String imageRef = images(d).pullImage(pull(ref)).getImageRef();
+
+        assertThat(imageRef).isEqualTo(big.configDigest());
+        assertPulledCompletely(d, ref, proxy.host() + "/big@" + big.digest(), big);
     }
 
     // ---- concurrency -----------------------------------------------------------------------------------------------

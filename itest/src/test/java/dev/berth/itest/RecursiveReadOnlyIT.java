@@ -88,7 +88,7 @@ class RecursiveReadOnlyIT {
         assertThat(byName.get("runc").getFeatures().getRecursiveReadOnlyMounts()).isEqualTo(rro);
         assertThat(byName.get("old").getFeatures().getRecursiveReadOnlyMounts()).isFalse();
         assertThat(byName.values()).allSatisfy(h -> assertThat(h.getFeatures().getUserNamespaces()).isFalse());
-        assertThat(st.getFeatures().getSupplementalGroupsPolicy()).isFalse();
+        assertThat(st.getFeatures().getSupplementalGroupsPolicy()).as("every handler runs on the runc shim").isTrue();
     }
 
     @Test

@@ -127,4 +127,14 @@ public interface RuntimeShim {
     default RuntimeFeatures features(String runtimePath) {
         return RuntimeFeatures.NONE;
     }
+
+    /**
+     * Whether this shim honours {@link SecurityOptions#groupsPolicy()} (only {@link SecurityOptions.GroupsPolicy#MERGE}
+     * adds the image's {@code /etc/group} memberships) and reports each container's {@link ContainerStatus#user()}.
+     * The kubelet asks for the Strict policy only where the runtime says both hold, so a shim that cannot keep that
+     * promise keeps the default, false.
+     */
+    default boolean supplementalGroupsPolicy() {
+        return false;
+    }
 }

@@ -32,13 +32,16 @@ import java.util.zip.GZIPOutputStream;
  * directory and pushed to a registry with skopeo.
  *
  * <p>The default image has three gzip layers: the busybox root file system ({@code /bin/busybox} plus {@code sh ls
- * echo cat sleep id} links, {@code /etc/passwd} with {@code root} and {@code app:1000:1000}, {@code /etc/group},
+ * echo cat sleep id} links, {@code /etc/passwd} with {@code root} and {@code app:1000:1000}, {@code /etc/group} (where
+ * {@code app} is also a member of {@code staff}, {@link #STAFF_GID}),
  * {@code /tmp} 1777, {@code /home/app}), {@code /hello.txt} and {@code /etc/berth-test}. Every byte is
  * deterministic, so equal options give equal digests.
  */
 public final class TestImages {
     public static final Path BUSYBOX = Path.of("/bin/busybox");
     public static final String HELLO = "hello from berth\n";
+    /** The group {@code app} belongs to by the image's {@code /etc/group} only, not as its primary group. */
+    public static final long STAFF_GID = 50000;
 
     public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
     public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
@@ -302,7 +305,8 @@ public final class TestImages {
             t.file("etc/passwd", 0644, 0, 0, ("root:x:0:0:root:/root:/bin/sh\n"
                     + "app:x:1000:1000:app:/home/app:/bin/sh\n"
                     + "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n").getBytes(StandardCharsets.UTF_8));
-            t.file("etc/group", 0644, 0, 0, "root:x:0:\napp:x:1000:\nnogroup:x:65534:\n".getBytes(StandardCharsets.UTF_8));
+            t.file("etc/group", 0644, 0, 0, ("root:x:0:\napp:x:1000:\n" + "staff:x:" + STAFF_GID + ":app\n"
+                    + "nogroup:x:65534:\n").getBytes(StandardCharsets.UTF_8));
             t.dir("home", 0755, 0, 0);
             t.dir("home/app", 0755, 1000, 1000);
             t.dir("root", 0700, 0, 0);

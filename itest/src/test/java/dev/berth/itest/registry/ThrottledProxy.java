@@ -15,10 +15,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * A TCP proxy on {@code 127.0.0.1:<free port>} in front of a registry that passes requests unchanged and answers at
  * most {@code bytesPerSecond} per connection, so that a pull over loopback lasts long enough to be interrupted
  * mid-download. When the registry dies, open connections are dropped and new ones are closed at once (as a client
- * sees a dead server); when it is back on the same port, new connections work again.
+ * sees a dead server); when it is back on the same port, new connections work again. {@link #stall} holds every
+ * answer back mid-stream with the connections left open, as a registry that hangs does.
  */
 public final class ThrottledProxy implements AutoCloseable {
     private static final int CHUNK = 16 * 1024;
+    /** The longest a stall holds an answer back, so that a forgotten {@link #stall} cannot hang a pump for ever. */
+    private static final long MAX_STALL_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(5);
 
     private final ServerSocket server;
     private final int upstreamPort;
@@ -27,6 +30,7 @@ public final class ThrottledProxy implements AutoCloseable {
     private final AtomicLong responseBytes = new AtomicLong();
     private final Thread acceptor;
     private volatile boolean closed;
+    private volatile boolean stalled;
 
     private ThrottledProxy(ServerSocket server, int upstreamPort, long bytesPerSecond) {
         this.server = server;
@@ -47,6 +51,14 @@ public final class ThrottledProxy implements AutoCloseable {
     /** {@code 127.0.0.1:<port>}: the registry host clients use. */
     public String host() {
         return "127.0.0.1:" + server.getLocalPort();
+    }
+
+    /**
+     * While {@code on}, answers stop flowing (open connections stay open, their pending bytes held back); turned off,
+     * they flow again. A stall ends by itself after five minutes at most.
+     */
+    public void stall(boolean on) {
+        stalled = on;
     }
 
     /** Bytes sent to clients so far. */
@@ -85,6 +97,9 @@ public final class ThrottledProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    if (rate > 0) {
+                        holdWhileStalled();
+                    }
                     out.write(buf, 0, n);
                     out.flush();
                     sent += n;
@@ -107,6 +122,13 @@ public final class ThrottledProxy implements AutoCloseable {
         }, "itest-proxy-" + direction + "-" + from.getPort());
         t.setDaemon(true);
         t.start();
+    }
+
+    private void holdWhileStalled() throws InterruptedException {
+        long until = System.nanoTime() + MAX_STALL_NANOS;
+        while (stalled && !closed && System.nanoTime() - until < 0) {
+            Thread.sleep(20);
+        }
     }
 
     private void abort(Socket s) {

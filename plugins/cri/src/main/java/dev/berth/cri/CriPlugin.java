@@ -92,29 +92,34 @@ public final class CriPlugin implements PluginProvider {
             LOG.warn("images are pulled but not unpacked: {}", snapshots == null
                     ? "snapshotter '" + snapshotterId + "' is not running" : "no layer applier (" + PluginTypes.DIFF + ") is running");
         }
-        ImagePuller puller = new ImagePuller(content, RegistryConfig.from(c.getConfig("registry")));
+        ImagePuller puller = new ImagePuller(content, RegistryConfig.from(c.getConfig("registry"))
+                .withPullProgressTimeout(duration(c, "image_pull_progress_timeout", "\"5m\" or \"0\" (off)")));
         Path root = ctx.root();
         return new Images(content, puller, snapshots, snapshotterId, applier, root.resolve("images.db"),
                 c.getString("sandbox_image"), root.getParent(), gcInterval);
     }
 
-    /** {@code gc_interval}: a duration string; a bare number would be read as milliseconds, so it is refused. */
     private static Duration gcInterval(Config c) {
-        Duration d;
-        try {
-            if (c.getValue("gc_interval").valueType() != ConfigValueType.STRING) {
-                throw new ConfigException.BadValue("gc_interval", "a number needs a unit");
-            }
-            d = c.getDuration("gc_interval");
-        } catch (ConfigException e) {
-            throw BerthException.invalidArgument("gc_interval: want a duration such as \"1h\", \"30m\" or \"0s\" (off): %s",
-                    e.getMessage());
-        }
-        if (d.isNegative()) {
-            throw BerthException.invalidArgument("gc_interval must not be negative, got %s", c.getString("gc_interval"));
-        }
+        Duration d = duration(c, "gc_interval", "\"1h\", \"30m\" or \"0s\" (off)");
         if (d.isZero()) {
             LOG.info("scheduled image garbage collection is off (gc_interval = 0); RemoveImage still collects");
+        }
+        return d;
+    }
+
+    /** A duration string; a bare number would be read as milliseconds, so it is refused. */
+    private static Duration duration(Config c, String key, String examples) {
+        Duration d;
+        try {
+            if (c.getValue(key).valueType() != ConfigValueType.STRING) {
+                throw new ConfigException.BadValue(key, "a number needs a unit");
+            }
+            d = c.getDuration(key);
+        } catch (ConfigException e) {
+            throw BerthException.invalidArgument("%s: want a duration such as %s: %s", key, examples, e.getMessage());
+        }
+        if (d.isNegative()) {
+            throw BerthException.invalidArgument("%s must not be negative, got %s", key, c.getString(key));
         }
         return d;
     }

@@ -73,8 +73,8 @@ public final class CriService {
         StatusResponse.Builder resp = StatusResponse.newBuilder()
                 .setStatus(RuntimeStatus.newBuilder().addAllConditions(conditions.conditions()))
                 .addAllRuntimeHandlers(runtimeHandlers())
-                // supplemental_groups_policy stays false: it also promises ContainerStatus.user, not reported yet
-                .setFeatures(dev.berth.api.cri.v1.RuntimeFeatures.getDefaultInstance());
+                .setFeatures(dev.berth.api.cri.v1.RuntimeFeatures.newBuilder()
+                        .setSupplementalGroupsPolicy(supplementalGroupsPolicy()));
         if (request.getVerbose()) {
             resp.putInfo("config", daemon.config().toJson());
             resp.putInfo("plugins", pluginsJson(plugins.get()));
@@ -94,6 +94,22 @@ public final class CriService {
             out.add(runtimeHandler(name, sandboxes.handlers().resolve(name)));
         }
         return out;
+    }
+
+    /**
+     * The feature is runtime-wide, while each handler may run its containers with another shim: it holds only when
+     * every handler's shim applies the policy and reports ContainerStatus.user.
+     */
+    private boolean supplementalGroupsPolicy() {
+        if (!containers.supplementalGroupsPolicy(sandboxes.defaultHandler().runtime())) {
+            return false;
+        }
+        for (String name : sandboxes.handlers().names()) {
+            if (!containers.supplementalGroupsPolicy(sandboxes.handlers().resolve(name).runtime())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private RuntimeHandler runtimeHandler(String name, dev.berth.cri.sandboxes.RuntimeHandler h) {

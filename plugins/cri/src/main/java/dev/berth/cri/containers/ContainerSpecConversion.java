@@ -8,7 +8,6 @@ import dev.berth.api.cri.v1.LinuxContainerSecurityContext;
 import dev.berth.api.cri.v1.Mount;
 import dev.berth.api.cri.v1.NamespaceOption;
 import dev.berth.api.cri.v1.Signal;
-import dev.berth.api.cri.v1.SupplementalGroupsPolicy;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.runtime.ContainerMount;
 import dev.berth.core.runtime.ContainerSpec;
@@ -130,7 +129,7 @@ final class ContainerSpecConversion {
                 r.getMemorySwapLimitInBytes());
     }
 
-    private static SecurityOptions security(LinuxContainerSecurityContext sc) {
+    static SecurityOptions security(LinuxContainerSecurityContext sc) {
         Capability caps = sc.getCapabilities();
         if (caps.getAddAmbientCapabilitiesCount() > 0) {
             throw BerthException.invalidArgument("linux.security_context.capabilities.add_ambient_capabilities is not supported");
@@ -141,10 +140,18 @@ final class ContainerSpecConversion {
                 "linux.security_context.apparmor", sc.getApparmorProfile(), "linux.security_context.apparmor_profile");
         return new SecurityOptions(sc.getPrivileged(), sc.hasRunAsUser() ? sc.getRunAsUser().getValue() : null,
                 sc.getRunAsUsername(), sc.hasRunAsGroup() ? sc.getRunAsGroup().getValue() : null,
-                sc.getSupplementalGroupsList(),
-                sc.getSupplementalGroupsPolicy() == SupplementalGroupsPolicy.Strict
-                        ? SecurityOptions.GroupsPolicy.STRICT : SecurityOptions.GroupsPolicy.MERGE,
+                sc.getSupplementalGroupsList(), groupsPolicy(sc),
                 caps.getAddCapabilitiesList(), caps.getDropCapabilitiesList(), sc.getNoNewPrivs(),
                 sc.getReadonlyRootfs(), seccomp, apparmor, sc.getMaskedPathsList(), sc.getReadonlyPathsList());
+    }
+
+    private static SecurityOptions.GroupsPolicy groupsPolicy(LinuxContainerSecurityContext sc) {
+        return switch (sc.getSupplementalGroupsPolicy()) {
+            case Merge -> SecurityOptions.GroupsPolicy.MERGE;
+            case Strict -> SecurityOptions.GroupsPolicy.STRICT;
+            case UNRECOGNIZED -> throw BerthException.invalidArgument(
+                    "linux.security_context.supplemental_groups_policy %d is not Merge (0) or Strict (1)",
+                    sc.getSupplementalGroupsPolicyValue());
+        };
     }
 }

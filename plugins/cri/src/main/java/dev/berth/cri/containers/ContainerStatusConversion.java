@@ -9,7 +9,9 @@ import dev.berth.api.cri.v1.ContainerMetadata;
 import dev.berth.api.cri.v1.ContainerResources;
 import dev.berth.api.cri.v1.ContainerState;
 import dev.berth.api.cri.v1.ContainerStatus;
+import dev.berth.api.cri.v1.ContainerUser;
 import dev.berth.api.cri.v1.ImageSpec;
+import dev.berth.api.cri.v1.LinuxContainerUser;
 import dev.berth.api.cri.v1.Signal;
 import java.time.Instant;
 
@@ -63,6 +65,9 @@ final class ContainerStatusConversion {
                 .addAllMounts(c.getMountsList())
                 .setLogPath(r.logPath())
                 .setResources(ContainerResources.newBuilder().setLinux(c.getLinux().getResources()));
+        if (s.user() != null) {
+            b.setUser(user(s.user()));
+        }
         if (!r.stopSignal().isEmpty()) {
             try {
                 b.setStopSignal(Signal.valueOf("SIGNAL_" + (r.stopSignal().startsWith("SIG") ? "" : "SIG") + r.stopSignal()));
@@ -71,6 +76,11 @@ final class ContainerStatusConversion {
             }
         }
         return b.build();
+    }
+
+    static ContainerUser user(dev.berth.core.runtime.ContainerUser u) {
+        return ContainerUser.newBuilder().setLinux(LinuxContainerUser.newBuilder().setUid(u.uid()).setGid(u.gid())
+                .addAllSupplementalGroups(u.supplementalGroups())).build();
     }
 
     /** The verbose {@code info["info"]} JSON: where the container's parts are, and the config it was made from. */

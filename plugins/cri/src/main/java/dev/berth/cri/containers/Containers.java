@@ -319,7 +319,7 @@ public final class Containers implements AutoCloseable {
                 why = "the runtime has no such container";
             }
         }
-        return new ContainerStatus(r.id(), ContainerState.UNKNOWN, 0, null, null, null, 0, "", why);
+        return new ContainerStatus(r.id(), ContainerState.UNKNOWN, 0, null, null, null, 0, "", why, null);
     }
 
     // ---------------------------------------------------------------- update / logs / exec
@@ -493,6 +493,15 @@ public final class Containers implements AutoCloseable {
     public RuntimeFeatures features(String runtime, String runtimePath) {
         RuntimeShim s = shims.get(runtime);
         return s == null ? RuntimeFeatures.NONE : s.features(runtimePath);
+    }
+
+    /**
+     * Whether the runtime shim plugin {@code runtime} applies supplemental groups policies and reports each
+     * container's user; false when that plugin is not running.
+     */
+    public boolean supplementalGroupsPolicy(String runtime) {
+        RuntimeShim s = shims.get(runtime);
+        return s != null && s.supplementalGroupsPolicy();
     }
 
     // ---------------------------------------------------------------- helpers

@@ -49,6 +49,7 @@ public final class RegistryClient {
 
     private final RegistryConfig config;
     private final RegistryTransport transport;
+    private final ProgressTimeout progress;
     private final Duration backoff;
 
     public RegistryClient(RegistryConfig config) {
@@ -59,7 +60,8 @@ public final class RegistryClient {
     RegistryClient(RegistryConfig config, Duration backoff, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.backoff = backoff;
-        this.transport = new RegistryTransport(clock);
+        this.progress = new ProgressTimeout(config.pullProgressTimeout());
+        this.transport = new RegistryTransport(clock, progress);
     }
 
     public RegistryConfig config() {
@@ -116,7 +118,7 @@ public final class RegistryClient {
         return onEndpoints(ref, creds, what, ep -> {
             HttpResponse<InputStream> resp = transport.get(ep, ref.path() + "/manifests/" + reference, scope(ref),
                     Map.of("Accept", MediaTypes.MANIFEST_ACCEPT));
-            try (InputStream in = resp.body()) {
+            try (InputStream in = watched(resp, ep)) {
                 int s = resp.statusCode();
                 if (s == 404) {
                     throw BerthException.notFound("%s: not found (%s has no manifest %s)", ref, ep.base(), reference);
@@ -167,7 +169,7 @@ public final class RegistryClient {
         }
         return onEndpoints(ref, creds, what, ep -> {
             HttpResponse<InputStream> resp = transport.get(ep, ref.path() + "/blobs/" + blob.digest(), scope(ref), Map.of());
-            try (InputStream in = resp.body()) {
+            try (InputStream in = watched(resp, ep)) {
                 if (resp.statusCode() == 404) {
                     throw BerthException.notFound("%s: not found at %s", what, ep.base());
                 }
@@ -208,7 +210,7 @@ public final class RegistryClient {
             }
             Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
             HttpResponse<InputStream> resp = transport.get(ep, ref.path() + "/blobs/" + blob.digest(), scope(ref), headers);
-            try (InputStream in = resp.body()) {
+            try (InputStream in = watched(resp, ep)) {
                 int s = resp.statusCode();
                 if (s == 404) {
                     throw BerthException.notFound("%s: not found at %s", what, ep.base());
@@ -293,6 +295,12 @@ public final class RegistryClient {
         writer.write(ByteBuffer.wrap(buf, 0, n));
     }
 
+    /** The body, failing its reads with DEADLINE_EXCEEDED once it stalls for the progress timeout. */
+    private InputStream watched(HttpResponse<InputStream> resp, RegistryEndpoint ep) {
+        URI u = resp.uri(); // where the body really comes from: after a redirect or the loopback fallback to HTTP
+        return progress.watch(resp.body(), u.getScheme() + "://" + u.getRawAuthority());
+    }
+
     private interface EndpointCall<T> {
         T run(RegistryEndpoint ep) throws IOException, InterruptedException;
     }
@@ -300,7 +308,7 @@ public final class RegistryClient {
     /**
      * Runs {@code call} against the endpoints in order until one answers. A mirror's definite failure (not found,
      * refused, bad content) skips that mirror for the rest of the call; connection failures and 5xx are retried
-     * in the next round, after a backoff.
+     * in the next round, after a backoff. A transfer that stalled for the progress timeout ends the call at once.
      */
     private <T> T onEndpoints(ImageReference ref, Credentials creds, String what, EndpointCall<T> call) {
         List<RegistryEndpoint> eps = endpoints(ref.domain(), creds);
@@ -316,6 +324,10 @@ public final class RegistryClient {
                 try {
                     return call.run(ep);
                 } catch (BerthException e) {
+                    if (e.kind() == ErrorKind.DEADLINE_EXCEEDED) {
+                        throw new BerthException(ErrorKind.DEADLINE_EXCEEDED, what + ": " + e.getMessage()
+                                + "; pull cancelled", e);
+                    }
                     if (!ep.mirror() || e.kind() == ErrorKind.CANCELLED || e.kind() == ErrorKind.RESOURCE_EXHAUSTED) {
                         throw e;
                     }

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigValueType;
 import dev.berth.core.errdefs.BerthException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,13 +23,16 @@ import java.util.Objects;
  * @param maxConfigSize          largest image config accepted, in bytes
  * @param retries                attempts per request before a registry counts as unreachable
  * @param hosts                  per registry host ({@code docker.io}, {@code 127.0.0.1:5000})
+ * @param pullProgressTimeout    a transfer that receives no byte for this long cancels the pull; zero: never. The
+ *                               CRI plugin's {@code image_pull_progress_timeout}, outside this section
  */
 public record RegistryConfig(int maxConcurrentDownloads, int maxManifestSize, int maxConfigSize, int retries,
-                             Map<String, Host> hosts) {
+                             Map<String, Host> hosts, Duration pullProgressTimeout) {
     public static final int DEFAULT_MAX_CONCURRENT_DOWNLOADS = 3;
     public static final int DEFAULT_MAX_MANIFEST_SIZE = 4 << 20;
     public static final int DEFAULT_MAX_CONFIG_SIZE = 8 << 20;
     public static final int DEFAULT_RETRIES = 3;
+    public static final Duration DEFAULT_PULL_PROGRESS_TIMEOUT = Duration.ofMinutes(5);
     /** The schema-only entry of reference.conf's {@code hosts} table; never a real host. */
     private static final String TEMPLATE = "<name>";
     private static final String SECTION = "registry";
@@ -39,12 +43,16 @@ public record RegistryConfig(int maxConcurrentDownloads, int maxManifestSize, in
         positive("max_config_size", maxConfigSize);
         positive("retries", retries);
         hosts = Map.copyOf(hosts);
+        pullProgressTimeout = pullProgressTimeout == null ? DEFAULT_PULL_PROGRESS_TIMEOUT : pullProgressTimeout;
+        if (pullProgressTimeout.isNegative()) {
+            throw BerthException.invalidArgument("%s must not be negative: %s", ProgressTimeout.KEY, pullProgressTimeout);
+        }
     }
 
     /** Every setting at its default, no hosts configured. */
     public static RegistryConfig defaults() {
         return new RegistryConfig(DEFAULT_MAX_CONCURRENT_DOWNLOADS, DEFAULT_MAX_MANIFEST_SIZE, DEFAULT_MAX_CONFIG_SIZE,
-                DEFAULT_RETRIES, Map.of());
+                DEFAULT_RETRIES, Map.of(), DEFAULT_PULL_PROGRESS_TIMEOUT);
     }
 
     /**
@@ -72,7 +80,7 @@ public record RegistryConfig(int maxConcurrentDownloads, int maxManifestSize, in
                     hosts.put(e.getKey(), Host.from(e.getKey(), o.toConfig()));
                 }
             }
-            return new RegistryConfig(downloads, manifest, config, retries, hosts);
+            return new RegistryConfig(downloads, manifest, config, retries, hosts, DEFAULT_PULL_PROGRESS_TIMEOUT);
         } catch (ConfigException e) {
             throw BerthException.invalidArgument("%s: %s", SECTION, e.getMessage());
         }
@@ -92,12 +100,18 @@ public record RegistryConfig(int maxConcurrentDownloads, int maxManifestSize, in
     public RegistryConfig withHost(String host, Host settings) {
         Map<String, Host> h = new LinkedHashMap<>(hosts);
         h.put(host, settings);
-        return new RegistryConfig(maxConcurrentDownloads, maxManifestSize, maxConfigSize, retries, h);
+        return new RegistryConfig(maxConcurrentDownloads, maxManifestSize, maxConfigSize, retries, h, pullProgressTimeout);
     }
 
     /** A copy with other limits. */
     public RegistryConfig withLimits(int maxConcurrentDownloads, int maxManifestSize, int maxConfigSize, int retries) {
-        return new RegistryConfig(maxConcurrentDownloads, maxManifestSize, maxConfigSize, retries, hosts);
+        return new RegistryConfig(maxConcurrentDownloads, maxManifestSize, maxConfigSize, retries, hosts,
+                pullProgressTimeout);
+    }
+
+    /** A copy with another {@code image_pull_progress_timeout} (zero: off). */
+    public RegistryConfig withPullProgressTimeout(Duration timeout) {
+        return new RegistryConfig(maxConcurrentDownloads, maxManifestSize, maxConfigSize, retries, hosts, timeout);
     }
 
     private static int intOr(Config c, String key, int dflt) {

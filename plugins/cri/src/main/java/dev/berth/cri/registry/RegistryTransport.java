@@ -6,8 +6,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -26,7 +28,7 @@ final class RegistryTransport {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryTransport.class);
     private static final int MAX_REDIRECTS = 10;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
-    /** Until the response headers arrive; body reads are not limited by it. */
+    /** Until the response headers arrive, unless the progress timeout is shorter; body reads are not limited by it. */
     private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
     private static final String USER_AGENT = "berth/0.1";
 
@@ -37,9 +39,19 @@ final class RegistryTransport {
     /** Authorities of loopback endpoints that turned out to speak plain HTTP. */
     private final Set<String> plainHttp = ConcurrentHashMap.newKeySet();
     private final RegistryAuthorizer authorizer;
+    private final ProgressTimeout progress;
+    /** How long to wait for response headers. */
+    private final Duration responseTimeout;
 
-    RegistryTransport(Clock clock) {
+    RegistryTransport(Clock clock, ProgressTimeout progress) {
         this.authorizer = new RegistryAuthorizer(this::sendToken, clock);
+        this.progress = progress;
+        this.responseTimeout = progressBoundsHeaders() ? progress.timeout() : RESPONSE_TIMEOUT;
+    }
+
+    /** Waiting for headers is a transfer without progress too: a shorter progress timeout bounds it. */
+    private boolean progressBoundsHeaders() {
+        return progress.enabled() && progress.timeout().compareTo(RESPONSE_TIMEOUT) < 0;
     }
 
     /**
@@ -84,7 +96,7 @@ final class RegistryTransport {
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
             boolean sameHost = Objects.equals(current.getRawAuthority(), origin);
             HttpRequest.Builder b = HttpRequest.newBuilder(sameHost ? effective(current) : current)
-                    .timeout(RESPONSE_TIMEOUT).header("User-Agent", USER_AGENT).GET();
+                    .timeout(responseTimeout).header("User-Agent", USER_AGENT).GET();
             headers.forEach(b::header);
             if (auth != null && sameHost) { // never hand registry credentials to a blob store we are redirected to
                 b.header("Authorization", auth.header());
@@ -127,12 +139,30 @@ final class RegistryTransport {
             if (sameHost && ep.httpFallback() && "https".equals(u.getScheme())) {
                 LOG.debug("TLS to loopback registry {} failed ({}); trying plain HTTP", ep.authority(), e.toString());
                 URI http = withScheme(u, "http");
-                HttpResponse<T> resp = plainClient().send(copy(req, http), handler);
+                HttpResponse<T> resp;
+                try {
+                    resp = plainClient().send(copy(req, http), handler);
+                } catch (IOException plain) {
+                    throw withoutResponse(http, plain);
+                }
                 plainHttp.add(ep.authority());
                 return resp;
             }
-            throw e;
+            throw withoutResponse(u, e);
         }
+    }
+
+    /**
+     * {@code e}, unless it is the response timeout that the progress timeout set: then the pull is over, as the
+     * DEADLINE_EXCEEDED this throws says.
+     */
+    private IOException withoutResponse(URI u, IOException e) {
+        if (e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException) && progressBoundsHeaders()) {
+            BerthException stalled = progress.stalled(u.toString(), "response");
+            stalled.addSuppressed(e);
+            throw stalled;
+        }
+        return e;
     }
 
     /** The TLS alert in {@code e}'s causes by which a server refuses a missing or unaccepted client certificate, or null. */

@@ -6,6 +6,7 @@ import dev.berth.api.cri.v1.LinuxSandboxSecurityContext;
 import dev.berth.api.cri.v1.NamespaceOption;
 import dev.berth.api.cri.v1.PodSandboxConfig;
 import dev.berth.api.cri.v1.PodSandboxMetadata;
+import dev.berth.api.cri.v1.SupplementalGroupsPolicy;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.sandbox.DnsConfig;
 import dev.berth.core.sandbox.NamespaceMode;
@@ -46,6 +47,11 @@ public final class SandboxConfigConversion {
                     b.namespaceOptions(namespaceOptions(sc.getNamespaceOptions()));
                 }
                 b.security(security(sc));
+            }
+            // no process of the pod's own runs user code, so the policy only matters per container; still no garbage
+            if (l.getSecurityContext().getSupplementalGroupsPolicy() == SupplementalGroupsPolicy.UNRECOGNIZED) {
+                throw BerthException.invalidArgument("config.linux.security_context.supplemental_groups_policy %d is not"
+                        + " Merge (0) or Strict (1)", l.getSecurityContext().getSupplementalGroupsPolicyValue());
             }
         }
         return b.build();

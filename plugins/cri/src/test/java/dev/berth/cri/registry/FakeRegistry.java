@@ -35,6 +35,12 @@ final class FakeRegistry implements AutoCloseable {
     final List<String> tokenRequests = new CopyOnWriteArrayList<>();
     final Set<Digest> corrupt = ConcurrentHashMap.newKeySet();
     final Set<Digest> dropHalfwayOnce = ConcurrentHashMap.newKeySet();
+    /** Blobs whose body pauses halfway for {@link #stallMs} (or until {@link #close()}), connection open. */
+    final Set<Digest> stallHalfway = ConcurrentHashMap.newKeySet();
+    volatile long stallMs = 30_000;
+    /** Pause between each of 8 slices of every blob body: slow, but always moving. */
+    volatile long trickleMs;
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
     final AtomicInteger failWith503 = new AtomicInteger();
     volatile Auth auth = Auth.NONE;
     volatile String user = "";
@@ -177,6 +183,19 @@ final class FakeRegistry implements AutoCloseable {
             ex.getResponseBody().write(b, from, b.length - from);
             return;
         }
+        if (stallHalfway.contains(d) || trickleMs > 0) {
+            ex.sendResponseHeaders(200, b.length);
+            OutputStream out = ex.getResponseBody();
+            int slices = stallHalfway.contains(d) ? 2 : 8;
+            for (int i = 0; i < slices; i++) {
+                if (i > 0 && pause(slices == 2 ? stallMs : trickleMs)) {
+                    return;
+                }
+                out.write(b, b.length * i / slices, b.length * (i + 1) / slices - b.length * i / slices);
+                out.flush();
+            }
+            return;
+        }
         if (dropHalfwayOnce.remove(d)) {
             ex.sendResponseHeaders(200, b.length);
             OutputStream out = ex.getResponseBody();
@@ -186,6 +205,16 @@ final class FakeRegistry implements AutoCloseable {
             throw new IOException("dropping the connection halfway on purpose");
         }
         send(ex, 200, "application/octet-stream", b);
+    }
+
+    /** @return true when the registry is closing meanwhile */
+    private boolean pause(long ms) {
+        try {
+            return closing.await(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
     }
 
     private boolean authorized(HttpExchange ex) throws IOException {
@@ -252,6 +281,7 @@ final class FakeRegistry implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.countDown();
         server.stop(0);
     }
 }

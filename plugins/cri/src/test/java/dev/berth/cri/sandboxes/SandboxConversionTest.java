@@ -111,6 +111,11 @@ class SandboxConversionTest {
         assertThatThrownBy(() -> SandboxConfigConversion.toSandboxConfig("a", pod("p").addPortMappings(
                 dev.berth.api.cri.v1.PortMapping.newBuilder().setContainerPort(80).setHostPort(70000)).build(), "runc"))
                 .hasMessageContaining("config.port_mappings[0].host_port 70000");
+        assertThatThrownBy(() -> SandboxConfigConversion.toSandboxConfig("a", pod("p").setLinux(LinuxPodSandboxConfig
+                .newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
+                        .setSupplementalGroupsPolicyValue(7))).build(), "runc"))
+                .isInstanceOfSatisfying(BerthException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT))
+                .hasMessageContaining("config.linux.security_context.supplemental_groups_policy 7");
         assertThatThrownBy(() -> SandboxConfigConversion.namespaceOptions(NamespaceOption.newBuilder()
                 .setNetwork(dev.berth.api.cri.v1.NamespaceMode.CONTAINER).build()))
                 .hasMessageContaining("namespace_options.network must be POD or NODE");

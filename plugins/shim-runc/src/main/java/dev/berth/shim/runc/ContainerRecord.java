@@ -1,5 +1,6 @@
 package dev.berth.shim.runc;
 
+import dev.berth.core.runtime.ContainerUser;
 import java.time.Instant;
 
 /**
@@ -14,28 +15,29 @@ import java.time.Instant;
  * @param exitReported a STOPPED event was delivered for this container's exit, so a restart does not repeat it
  * @param runtimePath  the OCI runtime binary that runs it (its runtime handler's, or the shim's default); null in
  *                     records older than per-handler runtimes, meaning the default
+ * @param user         the identity config.json gives the container's process; null in records older than that
  */
 public record ContainerRecord(String id, String name, Instant createdAt, Instant startedAt, String logPath,
                              boolean stdin, boolean stdinOnce, boolean tty, String bundleDir, boolean hostPidNs,
                              long pid, long conmonPid, Instant lostAt, String message, boolean exitReported,
-                             String runtimePath) {
+                             String runtimePath, ContainerUser user) {
     public ContainerRecord withStarted(Instant at) {
         return new ContainerRecord(id, name, createdAt, at, logPath, stdin, stdinOnce, tty, bundleDir, hostPidNs,
-                pid, conmonPid, lostAt, message, exitReported, runtimePath);
+                pid, conmonPid, lostAt, message, exitReported, runtimePath, user);
     }
 
     public ContainerRecord withLost(Instant at, String why) {
         return new ContainerRecord(id, name, createdAt, startedAt, logPath, stdin, stdinOnce, tty, bundleDir,
-                hostPidNs, pid, conmonPid, at, why, exitReported, runtimePath);
+                hostPidNs, pid, conmonPid, at, why, exitReported, runtimePath, user);
     }
 
     public ContainerRecord withMessage(String why) {
         return new ContainerRecord(id, name, createdAt, startedAt, logPath, stdin, stdinOnce, tty, bundleDir,
-                hostPidNs, pid, conmonPid, lostAt, why, exitReported, runtimePath);
+                hostPidNs, pid, conmonPid, lostAt, why, exitReported, runtimePath, user);
     }
 
     public ContainerRecord withExitReported() {
         return new ContainerRecord(id, name, createdAt, startedAt, logPath, stdin, stdinOnce, tty, bundleDir,
-                hostPidNs, pid, conmonPid, lostAt, message, true, runtimePath);
+                hostPidNs, pid, conmonPid, lostAt, message, true, runtimePath, user);
     }
 }

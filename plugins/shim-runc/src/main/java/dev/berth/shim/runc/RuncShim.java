@@ -20,6 +20,7 @@ import dev.berth.core.runtime.StreamRequest;
 import dev.berth.core.runtime.StreamSession;
 import dev.berth.core.sandbox.NamespaceMode;
 import dev.berth.shim.runc.spec.OciSpecBuilder;
+import dev.berth.shim.runc.spec.SpecUser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -121,6 +122,12 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         }
     }
 
+    /** Groups come from {@code ImageUsers} under either policy, and each status carries the config.json user. */
+    @Override
+    public boolean supplementalGroupsPolicy() {
+        return true;
+    }
+
     // ---------------------------------------------------------------- lifecycle
 
     @Override
@@ -195,7 +202,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         long conmonPid = ProcFs.readPid(d.conmonPidFile()).orElse(0L);
         return new ContainerRecord(spec.id(), spec.name(), created, null, spec.logPath(), spec.stdin(),
                 spec.stdinOnce(), spec.tty(), d.bundle().toString(), spec.pod().pidMode() == NamespaceMode.NODE, pid,
-                conmonPid, null, null, false, runtime.toString());
+                conmonPid, null, null, false, runtime.toString(), SpecUser.of(config));
     }
 
     /**
@@ -512,7 +519,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
             return lost(r.lostAt() == null ? r.withLost(Instant.now(), LOST_MESSAGE) : r);
         }
         ContainerState s = r.startedAt() == null ? ContainerState.CREATED : ContainerState.RUNNING;
-        return new ContainerStatus(r.id(), s, r.pid(), r.createdAt(), r.startedAt(), null, 0, "", message(r));
+        return new ContainerStatus(r.id(), s, r.pid(), r.createdAt(), r.startedAt(), null, 0, "", message(r), r.user());
     }
 
     private Optional<ContainerStatus> exitStatus(ContainerRecord r, ContainerDirs d) {
@@ -534,12 +541,12 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         String reason = Files.exists(d.oomFile()) ? ContainerStatus.REASON_OOM_KILLED
                 : code == 0 ? ContainerStatus.REASON_COMPLETED : ContainerStatus.REASON_ERROR;
         return Optional.of(new ContainerStatus(r.id(), ContainerState.EXITED, 0, r.createdAt(), r.startedAt(),
-                finished, code, reason, message(r)));
+                finished, code, reason, message(r), r.user()));
     }
 
     private static ContainerStatus lost(ContainerRecord r) {
         return new ContainerStatus(r.id(), ContainerState.EXITED, 0, r.createdAt(), r.startedAt(), r.lostAt(),
-                LOST_EXIT_CODE, ContainerStatus.REASON_ERROR, r.message());
+                LOST_EXIT_CODE, ContainerStatus.REASON_ERROR, r.message(), r.user());
     }
 
     private static String message(ContainerRecord r) {

@@ -2,9 +2,11 @@ package dev.berth.shim.runc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.core.runtime.ContainerUser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,7 +16,8 @@ class RecordStoreTest {
 
     private static ContainerRecord rec(String id, Instant created) {
         return new ContainerRecord(id, "name-" + id, created, null, "/var/log/pods/x/" + id + ".log", true, false,
-                false, "/run/b/" + id, false, 42, 41, null, null, false, "/usr/sbin/runc");
+                false, "/run/b/" + id, false, 42, 41, null, null, false, "/usr/sbin/runc",
+                new ContainerUser(1000, 1000, List.of(1000L, 50000L)));
     }
 
     @Test
@@ -33,6 +36,17 @@ class RecordStoreTest {
         s.remove("a");
         s.remove("a");
         assertThat(s.get("a")).isEmpty();
+    }
+
+    @Test
+    void aRecordFromBeforeUsersWereKeptReadsWithoutOne() throws Exception {
+        RecordStore s = new RecordStore(dir);
+        s.put(rec("old", Instant.parse("2024-01-02T03:04:05Z")));
+        Path file = dir.resolve("old.json");
+        String json = Files.readString(file);
+        Files.writeString(file, json.replaceAll(",\\s*\"user\"\\s*:\\s*\\{[^}]*\\}", ""));
+        assertThat(Files.readString(file)).doesNotContain("user");
+        assertThat(s.get("old")).hasValueSatisfying(r -> assertThat(r.user()).isNull());
     }
 
     @Test
