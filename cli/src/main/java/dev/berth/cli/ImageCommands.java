@@ -31,7 +31,7 @@ final class ImageCommands {
     static final class Images extends CriCommand {
         @Parameters(arity = "0..1", paramLabel = "IMAGE", description = "Name, id or digest to filter by.")
         String image;
-        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json")
+        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table, json or yaml")
         OutputFormat output;
         @Option(names = {"-q", "--quiet"}, description = "Only image ids.")
         boolean quiet;
@@ -43,8 +43,8 @@ final class ImageCommands {
                 req.setFilter(ImageFilter.newBuilder().setImage(spec(image)));
             }
             ListImagesResponse resp = images(ch).listImages(req.build());
-            if (output == OutputFormat.json) {
-                out().print(ProtoJson.write(resp));
+            if (output.structured()) {
+                output.print(out(), ProtoJson.write(resp));
                 return 0;
             }
             if (quiet) {
@@ -113,10 +113,12 @@ final class ImageCommands {
     }
 
     /** {@code berthctl inspecti IMAGE}. */
-    @Command(name = "inspecti", description = "Show an image's status (CRI ImageStatus, verbose) as JSON; exit 1 if absent.")
+    @Command(name = "inspecti", description = "Show an image's status (CRI ImageStatus, verbose) as JSON or YAML; exit 1 if absent.")
     static final class Inspecti extends CriCommand {
         @Parameters(paramLabel = "IMAGE")
         String image;
+        @Option(names = {"-o", "--output"}, defaultValue = "json", description = "json or yaml")
+        OutputFormat output;
 
         @Override
         int call(UnixSocketChannel ch) {
@@ -125,7 +127,7 @@ final class ImageCommands {
                 spec.commandLine().getErr().println("berthctl: no such image: " + image);
                 return 1;
             }
-            out().print(ProtoJson.write(s));
+            printDocument(output, StatusJson.embedInfo(s), false);
             return 0;
         }
     }
