@@ -17,8 +17,12 @@ import java.util.regex.Pattern;
  */
 final class Yaml {
     private static final Set<String> RESERVED = Set.of("null", "~", "true", "false", "yes", "no", "on", "off", "y", "n");
-    /** Anything that starts like a number (int, float, hex, octal, sexagesimal, date) is quoted. */
-    private static final Pattern NUMBER_LIKE = Pattern.compile("[-+]?\\.?[0-9].*|[-+]?\\.(inf|nan)", Pattern.CASE_INSENSITIVE);
+    /**
+     * What a YAML 1.1 or 1.2 reader may take for a number or a date: a digit first, then only digits, hex letters and
+     * the signs, dots, colons, spaces and T/Z of floats, sexagesimals and timestamps ("127.0.0.1:5000/x" stays plain).
+     */
+    private static final Pattern NUMBER_LIKE = Pattern.compile("[-+]?\\.?[0-9][0-9a-fxobtz_.:+\\- ]*|[-+]?\\.(inf|nan)",
+            Pattern.CASE_INSENSITIVE);
     private static final String INDICATORS = "-?:,[]{}#&*!|>'\"%@`=";
 
     private Yaml() {

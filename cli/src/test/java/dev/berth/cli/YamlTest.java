@@ -45,7 +45,8 @@ class YamlTest {
                  "on": "on", "null": "null", "tilde": "~", "num": "42", "float": "3.10", "neg": "-1", "exp": "1e3",
                  "hex": "0x1f", "inf": ".inf", "empty": "", "star": "*ref", "dash": "- x", "quote": "say \\"hi\\"",
                  "tab": "a\\tb", "bell": "\\u0007", "url": "http://h:5000/x#y", "digest": "sha256:abc", "path": "/var/log",
-                 "key: with colon": "v", "end:": "w", "merge": "<<", "unicode": "café"}
+                 "key: with colon": "v", "end:": "w", "merge": "<<", "unicode": "café",
+                 "image": "127.0.0.1:5000/busybox:1", "quantity": "10Mi", "ip": "10.0.0.1", "date": "2001-12-14t21:59:43Z"}
                 """)).isEqualTo("""
                 colon: "a: b"
                 hash: "a #b"
@@ -75,6 +76,10 @@ class YamlTest {
                 "end:": w
                 merge: "<<"
                 unicode: café
+                image: 127.0.0.1:5000/busybox:1
+                quantity: 10Mi
+                ip: "10.0.0.1"
+                date: "2001-12-14t21:59:43Z"
                 """);
     }
 
