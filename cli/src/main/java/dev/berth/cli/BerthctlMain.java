@@ -19,7 +19,8 @@ import picocli.CommandLine.ScopeType;
                 ImageCommands.Rmi.class, ImageCommands.Inspecti.class, PodsCommand.class, PsCommand.class, RunpCommand.class,
                 CreateCommand.class, StartCommand.class, StopCommand.class, RmCommand.class, StoppCommand.class,
                 RmpCommand.class, ExecCommand.class, AttachCommand.class, PortForwardCommand.class, LogsCommand.class,
-                InspectCommand.class, InspectpCommand.class, StatsCommand.class, PluginsCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class})
+                InspectCommand.class, InspectpCommand.class, StatsCommand.class, PluginsCommand.class, ConfigCommand.class, CompletionCommand.class,
+                CommandLine.HelpCommand.class})
 public final class BerthctlMain {
     static final String DEFAULT_ENDPOINT = "unix:///run/berth/berth.sock";
 

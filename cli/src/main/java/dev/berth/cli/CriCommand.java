@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -45,6 +46,20 @@ abstract class CriCommand implements Callable<Integer> {
     /** How long each call may take: {@code --timeout}. */
     long deadlineSeconds() {
         return top.timeoutSeconds;
+    }
+
+    /**
+     * Prints one document in {@code format}, json or yaml (a table is refused: these commands print documents
+     * only); with {@code several}, YAML documents are separated by {@code ---}.
+     */
+    void printDocument(OutputFormat format, String json, boolean several) {
+        if (!format.structured()) {
+            throw new ParameterException(spec.commandLine(), "-o must be json or yaml for " + spec.name());
+        }
+        if (several && format == OutputFormat.yaml) {
+            out().println("---");
+        }
+        format.print(out(), json);
     }
 
     PrintWriter out() {

@@ -1,5 +1,7 @@
 package dev.berth.cli;
 
+import dev.berth.api.admin.v1.AdminGrpc;
+import dev.berth.api.admin.v1.ListIngestsRequest;
 import dev.berth.api.cri.v1.AuthConfig;
 import dev.berth.api.cri.v1.Image;
 import dev.berth.api.cri.v1.ImageFilter;
@@ -8,11 +10,15 @@ import dev.berth.api.cri.v1.ImageStatusRequest;
 import dev.berth.api.cri.v1.ImageStatusResponse;
 import dev.berth.api.cri.v1.ListImagesRequest;
 import dev.berth.api.cri.v1.ListImagesResponse;
+import dev.berth.api.cri.v1.ImageServiceGrpc;
 import dev.berth.api.cri.v1.PullImageRequest;
+import dev.berth.api.cri.v1.PullImageResponse;
 import dev.berth.api.cri.v1.RemoveImageRequest;
+import dev.berth.cli.pull.PullWatcher;
 import dev.berth.core.client.UnixSocketChannel;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,7 +37,7 @@ final class ImageCommands {
     static final class Images extends CriCommand {
         @Parameters(arity = "0..1", paramLabel = "IMAGE", description = "Name, id or digest to filter by.")
         String image;
-        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json")
+        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table, json or yaml")
         OutputFormat output;
         @Option(names = {"-q", "--quiet"}, description = "Only image ids.")
         boolean quiet;
@@ -43,8 +49,8 @@ final class ImageCommands {
                 req.setFilter(ImageFilter.newBuilder().setImage(spec(image)));
             }
             ListImagesResponse resp = images(ch).listImages(req.build());
-            if (output == OutputFormat.json) {
-                out().print(ProtoJson.write(resp));
+            if (output.structured()) {
+                output.print(out(), ProtoJson.write(resp));
                 return 0;
             }
             if (quiet) {
@@ -65,10 +71,13 @@ final class ImageCommands {
         }
     }
 
-    /** {@code berthctl pull IMAGE}. */
+    /** {@code berthctl pull IMAGE}: progress on stderr (bars on a terminal, lines otherwise), the image id on stdout. */
     @Command(name = "pull", description = "Pull an image (CRI PullImage) and print its id; waits up to 10 minutes "
-            + "or --timeout, whichever is longer.")
+            + "or --timeout, whichever is longer. Progress goes to stderr: bars on a terminal, a line per second "
+            + "otherwise; against a runtime other than Berth only the time so far.")
     static final class Pull extends CriCommand {
+        @Option(names = {"-q", "--quiet"}, description = "No progress, only the result.")
+        boolean quiet;
         @Parameters(paramLabel = "IMAGE")
         String image;
         @Option(names = "--creds", paramLabel = "USER[:PASSWORD]", description = "Registry credentials.")
@@ -82,7 +91,7 @@ final class ImageCommands {
         }
 
         @Override
-        int call(UnixSocketChannel ch) {
+        int call(UnixSocketChannel ch) throws Exception {
             PullImageRequest.Builder req = PullImageRequest.newBuilder().setImage(spec(image));
             if (creds != null) {
                 int colon = creds.indexOf(':');
@@ -91,7 +100,19 @@ final class ImageCommands {
             } else if (auth != null) {
                 req.setAuth(AuthConfig.newBuilder().setAuth(auth));
             }
-            out().println("Image is up to date for " + images(ch).pullImage(req.build()).getImageRef());
+            PullImageResponse resp;
+            if (quiet) {
+                resp = images(ch).pullImage(req.build());
+            } else {
+                PullWatcher.Mode mode = System.console() != null ? PullWatcher.Mode.TERMINAL : PullWatcher.Mode.LINES;
+                AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(ch.channel());
+                PullWatcher.IngestSource ingests = () -> admin.withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .listIngests(ListIngestsRequest.newBuilder().setRefPrefix("pull-").build()).getIngestsList();
+                resp = new PullWatcher(mode, err(), ingests, image, System::nanoTime).watch(() ->
+                        ImageServiceGrpc.newFutureStub(ch.channel()).withDeadlineAfter(deadlineSeconds(), TimeUnit.SECONDS)
+                                .pullImage(req.build()));
+            }
+            out().println("Image is up to date for " + resp.getImageRef());
             return 0;
         }
     }
@@ -113,10 +134,12 @@ final class ImageCommands {
     }
 
     /** {@code berthctl inspecti IMAGE}. */
-    @Command(name = "inspecti", description = "Show an image's status (CRI ImageStatus, verbose) as JSON; exit 1 if absent.")
+    @Command(name = "inspecti", description = "Show an image's status (CRI ImageStatus, verbose) as JSON or YAML; exit 1 if absent.")
     static final class Inspecti extends CriCommand {
         @Parameters(paramLabel = "IMAGE")
         String image;
+        @Option(names = {"-o", "--output"}, defaultValue = "json", description = "json or yaml")
+        OutputFormat output;
 
         @Override
         int call(UnixSocketChannel ch) {
@@ -125,7 +148,7 @@ final class ImageCommands {
                 spec.commandLine().getErr().println("berthctl: no such image: " + image);
                 return 1;
             }
-            out().print(ProtoJson.write(s));
+            printDocument(output, StatusJson.embedInfo(s), false);
             return 0;
         }
     }

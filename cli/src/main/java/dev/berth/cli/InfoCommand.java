@@ -10,16 +10,16 @@ import picocli.CommandLine.Option;
 /** {@code berthctl info}: the runtime's CRI Status; exit 1 when it is not ready. */
 @Command(name = "info", description = "Print the runtime's readiness conditions (CRI Status); exit 1 if not ready.")
 final class InfoCommand extends CriCommand {
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json")
+    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table, json or yaml")
     OutputFormat output;
     @Option(names = {"-v", "--verbose"}, description = "Also ask for the runtime's verbose info (its effective config…).")
     boolean verbose;
 
     @Override
     int call(UnixSocketChannel ch) {
-        StatusResponse s = runtime(ch).status(StatusRequest.newBuilder().setVerbose(verbose || output == OutputFormat.json).build());
-        if (output == OutputFormat.json) {
-            out().print(ProtoJson.write(s));
+        StatusResponse s = runtime(ch).status(StatusRequest.newBuilder().setVerbose(verbose || output.structured()).build());
+        if (output.structured()) {
+            output.print(out(), StatusJson.embedInfo(s));
         } else {
             Table t = new Table("CONDITION", "STATUS", "REASON", "MESSAGE");
             for (RuntimeCondition c : s.getStatus().getConditionsList()) {

@@ -26,7 +26,7 @@ final class PluginsCommand {
         PluginsCommand parent;
         @Spec
         CommandSpec spec;
-        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json")
+        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table, json or yaml")
         OutputFormat output;
         @Option(names = "--type", defaultValue = "", description = "Only plugins whose type starts with this.")
         String type;
@@ -39,8 +39,8 @@ final class PluginsCommand {
                         .withDeadlineAfter(top.timeoutSeconds, TimeUnit.SECONDS)
                         .listPlugins(ListPluginsRequest.newBuilder().setTypePrefix(type).build());
                 var out = spec.commandLine().getOut();
-                if (output == OutputFormat.json) {
-                    out.print(ProtoJson.write(resp));
+                if (output.structured()) {
+                    output.print(out, ProtoJson.write(resp));
                 } else {
                     Table t = new Table("TYPE", "ID", "STATUS", "REASON");
                     for (Plugin p : resp.getPluginsList()) {

@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import com.google.protobuf.Message;
 import dev.berth.api.cri.v1.ListPodSandboxRequest;
 import dev.berth.api.cri.v1.ListPodSandboxResponse;
 import dev.berth.api.cri.v1.PodSandbox;
@@ -14,23 +15,11 @@ import picocli.CommandLine.Option;
 /** {@code berthctl pods}: crictl's pod list. */
 @Command(name = "pods", description = "List pod sandboxes (CRI ListPodSandbox): POD ID, CREATED, STATE, NAME, NAMESPACE, "
         + "ATTEMPT, RUNTIME.")
-final class PodsCommand extends CriCommand {
-    @Option(names = "--id", description = "Only the pod whose id starts with this.")
-    String id;
-    @Option(names = "--name", paramLabel = "REGEX", description = "Only pods whose name matches.")
-    String name;
+final class PodsCommand extends ListCommand<PodSandbox> {
     @Option(names = "--namespace", paramLabel = "REGEX", description = "Only pods whose namespace matches.")
     String namespace;
     @Option(names = {"-s", "--state"}, description = "Only pods in this state: ready or notready.")
     String state;
-    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Only pods with this label (repeatable).")
-    List<String> labels = List.of();
-    @Option(names = {"-q", "--quiet"}, description = "Only pod ids.")
-    boolean quiet;
-    @Option(names = "--no-trunc", description = "Full ids.")
-    boolean noTrunc;
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json")
-    OutputFormat output;
 
     @Override
     int call(UnixSocketChannel ch) {
@@ -41,27 +30,35 @@ final class PodsCommand extends CriCommand {
         if (state != null) {
             f.setState(PodSandboxStateValue.newBuilder().setState(Selectors.podState(spec, state)));
         }
-        Pattern byName = Selectors.pattern(spec, "--name", name);
+        Pattern byName = namePattern();
         Pattern byNamespace = Selectors.pattern(spec, "--namespace", namespace);
-        List<PodSandbox> pods = runtime(ch).listPodSandbox(ListPodSandboxRequest.newBuilder().setFilter(f).build())
+        print(runtime(ch).listPodSandbox(ListPodSandboxRequest.newBuilder().setFilter(f).build())
                 .getItemsList().stream()
                 .filter(p -> Selectors.matches(byName, p.getMetadata().getName()))
                 .filter(p -> Selectors.matches(byNamespace, p.getMetadata().getNamespace()))
-                .toList();
-        if (output == OutputFormat.json) {
-            out().print(ProtoJson.write(ListPodSandboxResponse.newBuilder().addAllItems(pods).build()));
-        } else if (quiet) {
-            pods.forEach(p -> out().println(p.getId()));
-        } else {
-            long now = System.currentTimeMillis();
-            Table t = new Table("POD ID", "CREATED", "STATE", "NAME", "NAMESPACE", "ATTEMPT", "RUNTIME");
-            for (PodSandbox p : pods) {
-                t.row(Display.shortId(p.getId(), noTrunc), Display.ago(p.getCreatedAt(), now), Display.state(p.getState()),
-                        p.getMetadata().getName(), p.getMetadata().getNamespace(), String.valueOf(p.getMetadata().getAttempt()),
-                        p.getRuntimeHandler().isEmpty() ? "(default)" : p.getRuntimeHandler());
-            }
-            t.print(out());
-        }
+                .toList());
         return 0;
+    }
+
+    @Override
+    Message document(List<PodSandbox> pods) {
+        return ListPodSandboxResponse.newBuilder().addAllItems(pods).build();
+    }
+
+    @Override
+    String id(PodSandbox p) {
+        return p.getId();
+    }
+
+    @Override
+    Table table() {
+        return new Table("POD ID", "CREATED", "STATE", "NAME", "NAMESPACE", "ATTEMPT", "RUNTIME");
+    }
+
+    @Override
+    String[] row(PodSandbox p, long now) {
+        return new String[] {shortId(p.getId()), Display.ago(p.getCreatedAt(), now), Display.state(p.getState()),
+                p.getMetadata().getName(), p.getMetadata().getNamespace(), String.valueOf(p.getMetadata().getAttempt()),
+                p.getRuntimeHandler().isEmpty() ? "(default)" : p.getRuntimeHandler()};
     }
 }

@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import com.google.protobuf.Message;
 import dev.berth.api.cri.v1.Container;
 import dev.berth.api.cri.v1.ContainerFilter;
 import dev.berth.api.cri.v1.ContainerState;
@@ -15,25 +16,13 @@ import picocli.CommandLine.Option;
 /** {@code berthctl ps}: crictl's container list; running containers only unless {@code -a} or {@code --state}. */
 @Command(name = "ps", description = "List containers (CRI ListContainers): CONTAINER, IMAGE, CREATED, STATE, NAME, ATTEMPT, "
         + "POD ID. Only running ones unless -a or --state.")
-final class PsCommand extends CriCommand {
+final class PsCommand extends ListCommand<Container> {
     @Option(names = {"-a", "--all"}, description = "Containers in every state, not only running ones.")
     boolean all;
-    @Option(names = "--id", description = "Only the container whose id starts with this.")
-    String id;
     @Option(names = {"-p", "--pod"}, description = "Only containers of the pod whose id starts with this.")
     String pod;
-    @Option(names = "--name", paramLabel = "REGEX", description = "Only containers whose name matches.")
-    String name;
     @Option(names = {"-s", "--state"}, description = "Only containers in this state: created, running, exited, unknown.")
     String state;
-    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Only containers with this label (repeatable).")
-    List<String> labels = List.of();
-    @Option(names = {"-q", "--quiet"}, description = "Only container ids.")
-    boolean quiet;
-    @Option(names = "--no-trunc", description = "Full ids.")
-    boolean noTrunc;
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json")
-    OutputFormat output;
 
     @Override
     int call(UnixSocketChannel ch) {
@@ -49,26 +38,33 @@ final class PsCommand extends CriCommand {
         } else if (!all) {
             f.setState(ContainerStateValue.newBuilder().setState(ContainerState.CONTAINER_RUNNING));
         }
-        Pattern byName = Selectors.pattern(spec, "--name", name);
-        List<Container> containers = runtime(ch).listContainers(ListContainersRequest.newBuilder().setFilter(f).build())
+        Pattern byName = namePattern();
+        print(runtime(ch).listContainers(ListContainersRequest.newBuilder().setFilter(f).build())
                 .getContainersList().stream()
                 .filter(c -> Selectors.matches(byName, c.getMetadata().getName()))
-                .toList();
-        if (output == OutputFormat.json) {
-            out().print(ProtoJson.write(ListContainersResponse.newBuilder().addAllContainers(containers).build()));
-        } else if (quiet) {
-            containers.forEach(c -> out().println(c.getId()));
-        } else {
-            long now = System.currentTimeMillis();
-            Table t = new Table("CONTAINER", "IMAGE", "CREATED", "STATE", "NAME", "ATTEMPT", "POD ID");
-            for (Container c : containers) {
-                t.row(Display.shortId(c.getId(), noTrunc), image(c), Display.ago(c.getCreatedAt(), now),
-                        Display.state(c.getState()), c.getMetadata().getName(), String.valueOf(c.getMetadata().getAttempt()),
-                        Display.shortId(c.getPodSandboxId(), noTrunc));
-            }
-            t.print(out());
-        }
+                .toList());
         return 0;
+    }
+
+    @Override
+    Message document(List<Container> containers) {
+        return ListContainersResponse.newBuilder().addAllContainers(containers).build();
+    }
+
+    @Override
+    String id(Container c) {
+        return c.getId();
+    }
+
+    @Override
+    Table table() {
+        return new Table("CONTAINER", "IMAGE", "CREATED", "STATE", "NAME", "ATTEMPT", "POD ID");
+    }
+
+    @Override
+    String[] row(Container c, long now) {
+        return new String[] {shortId(c.getId()), image(c), Display.ago(c.getCreatedAt(), now), Display.state(c.getState()),
+                c.getMetadata().getName(), String.valueOf(c.getMetadata().getAttempt()), shortId(c.getPodSandboxId())};
     }
 
     /** The image as the user named it when the runtime says; an image id shortened like the other ids. */

@@ -32,7 +32,7 @@ final class StatsCommand extends CriCommand {
     int seconds;
     @Option(names = "--no-trunc", description = "Full ids.")
     boolean noTrunc;
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json")
+    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table, json or yaml")
     OutputFormat output;
 
     @Override
@@ -56,8 +56,8 @@ final class StatsCommand extends CriCommand {
         }
         ListContainerStatsRequest req = ListContainerStatsRequest.newBuilder().setFilter(f).build();
         List<ContainerStats> before = select(runtime(ch).listContainerStats(req), wanted);
-        if (output == OutputFormat.json) {
-            out().print(ProtoJson.write(ListContainerStatsResponse.newBuilder().addAllStats(before).build()));
+        if (output.structured()) {
+            output.print(out(), ProtoJson.write(ListContainerStatsResponse.newBuilder().addAllStats(before).build()));
             return 0;
         }
         Thread.sleep(seconds * 1000L);

@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -14,6 +15,8 @@ import java.util.Map;
  * info value that holds JSON is embedded as JSON, not as a string of it.
  */
 final class StatusJson {
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
     private StatusJson() {
     }
 
@@ -27,7 +30,18 @@ final class StatusJson {
             info.forEach((k, v) -> i.add(k, embed(v)));
             o.add("info", i);
         }
-        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(o) + "\n";
+        return GSON.toJson(o) + "\n";
+    }
+
+    /** A response with an {@code info} map in the proto3 JSON mapping, each info value that holds JSON embedded. */
+    static String embedInfo(Message response) {
+        JsonObject o = JsonParser.parseString(ProtoJson.write(response)).getAsJsonObject();
+        if (o.has("info")) {
+            JsonObject embedded = new JsonObject();
+            o.getAsJsonObject("info").entrySet().forEach(e -> embedded.add(e.getKey(), embed(e.getValue().getAsString())));
+            o.add("info", embedded);
+        }
+        return GSON.toJson(o) + "\n";
     }
 
     private static JsonElement embed(String value) {

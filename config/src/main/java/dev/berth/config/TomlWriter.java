@@ -77,7 +77,13 @@ public final class TomlWriter {
         return String.valueOf(u);
     }
 
-    static String string(String s) {
+    /** A key as TOML spells it: bare where allowed, quoted otherwise. */
+    public static String key(String k) {
+        return TomlKeys.key(k);
+    }
+
+    /** A TOML basic string. */
+    public static String string(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             switch (c) {

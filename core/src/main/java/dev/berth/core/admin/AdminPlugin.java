@@ -6,7 +6,7 @@ import dev.berth.core.plugin.PluginTypes;
 import dev.berth.core.plugin.Registration;
 import java.util.List;
 
-/** Registers the admin API ({@code io.berth.grpc.v1.admin}) that berthctl uses for plugins, version and config. */
+/** Registers the admin API ({@code io.berth.grpc.v1.admin}) that berthctl uses for plugins, version, config and pull progress. */
 public final class AdminPlugin implements PluginProvider {
     @Override
     public List<Registration> registrations() {

@@ -12,17 +12,18 @@ import java.util.Map;
  * @param logLevel   {@code -l/--log-level}, or null
  * @param overrides  settings given as options, by dotted config key, over the file
  * @param pluginDir  for {@code config default}
- * @param checkFile  for {@code config check}
+ * @param file       for {@code config check}, and {@code config migrate}'s containerd config
  */
 record BerthdArgs(Command command, Path config, String logLevel, Map<String, Object> overrides, Path pluginDir,
-                  Path checkFile) {
-    enum Command { SERVE, HELP, VERSION, CONFIG_DEFAULT, CONFIG_DUMP, CONFIG_CHECK }
+                  Path file) {
+    enum Command { SERVE, HELP, VERSION, CONFIG_DEFAULT, CONFIG_DUMP, CONFIG_CHECK, CONFIG_MIGRATE }
 
     static final String USAGE = """
             Usage: berthd [-c FILE] [--root DIR] [--state DIR] [-a SOCKET] [-l LEVEL]
                    berthd config default [--plugin-dir DIR]
                    berthd config dump [-c FILE]
                    berthd config check [FILE]
+                   berthd config migrate --from-containerd FILE
             Berth, a Kubernetes container runtime (CRI) daemon. Runs in the foreground until SIGTERM or SIGINT.
               -c, --config FILE     config file (default /etc/berth/config.toml if it exists, else built-in defaults)
                   --root DIR        overrides root
@@ -36,6 +37,8 @@ record BerthdArgs(Command command, Path config, String logLevel, Map<String, Obj
             config dump             print the effective configuration (file over defaults) as TOML
             config check            validate a config file (default /etc/berth/config.toml) without starting;
                                     exit 1 on any error
+            config migrate          print a Berth config made from a containerd config.toml (version 1, 2 or 3);
+                                    list on stderr each setting that could not be carried over, and why
             """;
 
     /** @throws IllegalArgumentException naming the offending argument */
@@ -72,7 +75,7 @@ record BerthdArgs(Command command, Path config, String logLevel, Map<String, Obj
 
     private static BerthdArgs parseConfig(List<String> args) {
         if (args.isEmpty()) {
-            throw new IllegalArgumentException("config needs a subcommand: default, dump or check");
+            throw new IllegalArgumentException("config needs a subcommand: default, dump, check or migrate");
         }
         List<String> rest = args.subList(1, args.size());
         switch (args.get(0)) {
@@ -102,6 +105,12 @@ record BerthdArgs(Command command, Path config, String logLevel, Map<String, Obj
                 }
                 Path file = rest.isEmpty() ? BootConfig.DEFAULT_FILE : Path.of(rest.get(0));
                 return new BerthdArgs(Command.CONFIG_CHECK, null, null, Map.of(), null, file);
+            }
+            case "migrate" -> {
+                if (rest.size() != 2 || !rest.get(0).equals("--from-containerd")) {
+                    throw new IllegalArgumentException("config migrate takes --from-containerd FILE");
+                }
+                return new BerthdArgs(Command.CONFIG_MIGRATE, null, null, Map.of(), null, Path.of(rest.get(1)));
             }
             default -> throw new IllegalArgumentException("unknown config subcommand '" + args.get(0) + "'");
         }

@@ -65,7 +65,10 @@ public final class BerthdMain {
                 }
             }
             case CONFIG_CHECK -> {
-                return ConfigCommands.check(args.checkFile(), new PrintWriter(System.out));
+                return ConfigCommands.check(args.file(), new PrintWriter(System.out));
+            }
+            case CONFIG_MIGRATE -> {
+                return ConfigCommands.migrate(args.file(), new PrintWriter(System.out), new PrintWriter(System.err));
             }
             default -> {
                 return serve(args, started);

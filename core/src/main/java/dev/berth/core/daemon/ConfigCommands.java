@@ -2,6 +2,8 @@ package dev.berth.core.daemon;
 
 import dev.berth.config.ConfigLoader;
 import dev.berth.config.ConfigProblem;
+import dev.berth.core.migrate.ContainerdConfigMigration;
+import dev.berth.core.migrate.Migration;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +22,33 @@ public final class ConfigCommands {
     /** The effective config (file over defaults) as TOML. */
     public static String dump(Path file) {
         return BootConfig.load(file, Map.of()).loaded().toToml();
+    }
+
+    /**
+     * Prints a Berth config made from a containerd config to {@code out}, and each setting it could not carry over
+     * to {@code err}.
+     *
+     * @return 0 when the file could be read, 1 otherwise
+     */
+    public static int migrate(Path containerdConfig, PrintWriter out, PrintWriter err) {
+        try {
+            Migration m = ContainerdConfigMigration.fromFile(containerdConfig);
+            out.print(m.toml());
+            if (!m.unmapped().isEmpty()) {
+                err.println("not migrated (" + m.unmapped().size() + "):");
+                m.unmapped().forEach(u -> err.println("  " + u));
+            }
+            return 0;
+        } catch (java.io.IOException e) {
+            err.println("berthd: cannot read " + containerdConfig + ": " + e.getMessage());
+            return 1;
+        } catch (IllegalArgumentException e) {
+            err.println("berthd: " + containerdConfig + " is not valid TOML:\n" + e.getMessage());
+            return 1;
+        } finally {
+            out.flush();
+            err.flush();
+        }
     }
 
     /**

@@ -28,8 +28,13 @@ class BerthdArgsTest {
         assertThat(BerthdArgs.parse(new String[] {"config", "default"}).pluginDir()).isEqualTo(Path.of("/var/lib/berth/plugins"));
         assertThat(BerthdArgs.parse(new String[] {"config", "default", "--plugin-dir", "/p"}).pluginDir()).isEqualTo(Path.of("/p"));
         assertThat(BerthdArgs.parse(new String[] {"config", "dump", "-c", "/f"}).config()).isEqualTo(Path.of("/f"));
-        assertThat(BerthdArgs.parse(new String[] {"config", "check"}).checkFile()).isEqualTo(BootConfig.DEFAULT_FILE);
-        assertThat(BerthdArgs.parse(new String[] {"config", "check", "/f"}).checkFile()).isEqualTo(Path.of("/f"));
+        assertThat(BerthdArgs.parse(new String[] {"config", "check"}).file()).isEqualTo(BootConfig.DEFAULT_FILE);
+        assertThat(BerthdArgs.parse(new String[] {"config", "check", "/f"}).file()).isEqualTo(Path.of("/f"));
+        BerthdArgs migrate = BerthdArgs.parse(new String[] {"config", "migrate", "--from-containerd", "/c.toml"});
+        assertThat(migrate.command()).isEqualTo(BerthdArgs.Command.CONFIG_MIGRATE);
+        assertThat(migrate.file()).isEqualTo(Path.of("/c.toml"));
+        assertThatThrownBy(() -> BerthdArgs.parse(new String[] {"config", "migrate", "/c.toml"}))
+                .hasMessage("config migrate takes --from-containerd FILE");
     }
 
     @Test
@@ -42,7 +47,7 @@ class BerthdArgsTest {
     void badArgumentsNameTheArgument() {
         assertThatThrownBy(() -> BerthdArgs.parse(new String[] {"--bogus"})).hasMessage("unknown argument '--bogus'");
         assertThatThrownBy(() -> BerthdArgs.parse(new String[] {"--config"})).hasMessage("--config needs a value");
-        assertThatThrownBy(() -> BerthdArgs.parse(new String[] {"config"})).hasMessageContaining("default, dump or check");
+        assertThatThrownBy(() -> BerthdArgs.parse(new String[] {"config"})).hasMessageContaining("default, dump, check or migrate");
         assertThatThrownBy(() -> BerthdArgs.parse(new String[] {"config", "nope"})).hasMessageContaining("'nope'");
         assertThatThrownBy(() -> BerthdArgs.parse(new String[] {"config", "check", "a", "b"})).hasMessageContaining("one FILE");
     }
