@@ -65,7 +65,7 @@ public final class Mounts {
         }
         Mount resolved = m.resolved();
         if (MountCall.direct(resolved)) {
-            MountCall.get().mount(resolved, target.toAbsolutePath());
+            MountCall.mount(resolved, target.toAbsolutePath());
             return;
         }
         List<String> cmd = new ArrayList<>(List.of(MOUNT, "-t", m.type()));
@@ -84,7 +84,7 @@ public final class Mounts {
      * @throws BerthException INTERNAL with the kernel's reason (e.g. busy, or not mounted)
      */
     public static void unmount(Path target) {
-        if (!MountCall.get().unmount(target.toAbsolutePath())) {
+        if (!dev.berth.core.sys.SysCalls.get().unmount(target.toAbsolutePath())) {
             throw new BerthException(ErrorKind.INTERNAL, "unmount " + target + " failed: not mounted");
         }
     }

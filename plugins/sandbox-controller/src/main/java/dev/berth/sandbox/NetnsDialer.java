@@ -2,6 +2,7 @@ package dev.berth.sandbox;
 
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.sys.SysCalls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -61,7 +62,7 @@ final class NetnsDialer {
     }
 
     private static void enter(Path netns) {
-        Libc.get().setns(netns, Libc.CLONE_NEWNET);
+        SysCalls.get().setns(netns, SysCalls.CLONE_NEWNET);
     }
 
     private static SocketChannel connect(int port, String sandboxId) throws IOException {

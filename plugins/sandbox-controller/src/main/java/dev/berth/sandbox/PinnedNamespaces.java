@@ -3,6 +3,7 @@ package dev.berth.sandbox;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.mount.Mount;
+import dev.berth.core.sys.SysCalls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,13 +30,13 @@ final class PinnedNamespaces {
     void create(Path netns, Path utsns, Path ipcns, String hostname) {
         List<Pin> pins = new ArrayList<>();
         if (netns != null) {
-            pins.add(new Pin(netns, "net", Libc.CLONE_NEWNET));
+            pins.add(new Pin(netns, "net", SysCalls.CLONE_NEWNET));
         }
         if (utsns != null) {
-            pins.add(new Pin(utsns, "uts", Libc.CLONE_NEWUTS));
+            pins.add(new Pin(utsns, "uts", SysCalls.CLONE_NEWUTS));
         }
         if (ipcns != null) {
-            pins.add(new Pin(ipcns, "ipc", Libc.CLONE_NEWIPC));
+            pins.add(new Pin(ipcns, "ipc", SysCalls.CLONE_NEWIPC));
         }
         if (pins.isEmpty()) {
             return;
@@ -48,10 +49,10 @@ final class PinnedNamespaces {
                 }
             }
             onFreshThread(() -> {
-                Libc libc = Libc.get();
-                libc.unshare(pins.stream().mapToInt(Pin::flag).reduce(0, (a, b) -> a | b));
+                SysCalls sys = SysCalls.get();
+                sys.unshare(pins.stream().mapToInt(Pin::flag).reduce(0, (a, b) -> a | b));
                 if (utsns != null) {
-                    libc.sethostname(hostname);
+                    sys.sethostname(hostname);
                 }
                 for (Pin p : pins) {
                     dev.berth.core.mount.Mounts.mount(new Mount("bind", "/proc/thread-self/ns/" + p.kind(),
