@@ -23,6 +23,7 @@ import dev.berth.core.sandbox.NamespaceMode;
 import dev.berth.shim.runc.checkpoint.CheckpointArchive;
 import dev.berth.shim.runc.checkpoint.Criu;
 import dev.berth.shim.runc.checkpoint.Deadline;
+import dev.berth.shim.runc.checkpoint.MountPoints;
 import dev.berth.shim.runc.checkpoint.OverlayLayer;
 import dev.berth.shim.runc.checkpoint.RootfsDiff;
 import dev.berth.shim.runc.spec.OciSpecBuilder;
@@ -101,7 +102,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         this.records = new RecordStore(root.resolve("containers"));
         this.defaultRuntime = runcPath;
         this.pathEnv = System.getenv().getOrDefault("PATH", "");
-        this.criu = new Criu("criu", pathEnv, new ProcessRunner());
+        this.criu = new Criu(settings.criuPath(), pathEnv, new ProcessRunner());
         this.conmon = new Conmon(conmonPath, settings, Duration.ofSeconds(60));
         this.specs = specs;
         this.cgroups = cgroups;
@@ -419,8 +420,9 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
             try {
                 work = Files.createTempDirectory(checkpointWork, id + "-");
                 dump(r, work, env, deadline);
-                CheckpointArchive.write(request.archive(), work, dirs(id).configJson(), request.extraFiles(),
-                        new RootfsDiff(layer, (p, name) -> libc().lgetxattr(p, name), deadline), deadline);
+                Path spec = dirs(id).configJson();
+                CheckpointArchive.write(request.archive(), work, spec, request.extraFiles(), new RootfsDiff(layer,
+                        MountPoints.of(spec), (p, name) -> libc().lgetxattr(p, name), deadline), deadline);
             } catch (IOException e) {
                 throw new BerthException(ErrorKind.INTERNAL, "cannot write the checkpoint of container " + id + " to "
                         + request.archive() + ": " + e, e);

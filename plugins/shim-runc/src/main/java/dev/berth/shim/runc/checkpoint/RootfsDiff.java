@@ -25,7 +25,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * The changes a container made to its root filesystem, from the writable overlay layer: every file, directory, link
  * and device in it goes into a tar (names relative to the root, as {@code rootfs-diff.tar} holds them), and what the
  * container deleted — overlay whiteouts (character devices 0:0), and the lower entries an opaque directory hides —
- * is listed as absolute paths for {@code deleted.files}. Sockets are left out: they cannot be restored from a file.
+ * is listed as absolute paths for {@code deleted.files}. Left out: sockets, which cannot be restored from a file, and
+ * the container's mount points.
  *
  * <p>File contents come from the upper directory: that holds whole files unless overlayfs runs with
  * {@code metacopy=on}, which Berth's snapshotter never asks for.
@@ -43,11 +44,17 @@ public final class RootfsDiff {
     private static final String ATTRIBUTES = "unix:mode,uid,gid,rdev,ino,dev,nlink,size,lastModifiedTime";
 
     private final OverlayLayer layer;
+    private final Set<String> mountPoints;
     private final XattrReader xattrs;
     private final Deadline deadline;
 
-    public RootfsDiff(OverlayLayer layer, XattrReader xattrs, Deadline deadline) {
+    /**
+     * @param mountPoints paths relative to the root ({@code etc/hosts}) left out with everything under them: see
+     *                    {@link MountPoints}
+     */
+    public RootfsDiff(OverlayLayer layer, Set<String> mountPoints, XattrReader xattrs, Deadline deadline) {
         this.layer = layer;
+        this.mountPoints = Set.copyOf(mountPoints);
         this.xattrs = xattrs;
         this.deadline = deadline;
     }
@@ -78,6 +85,9 @@ public final class RootfsDiff {
         for (Path child : children) {
             deadline.check("writing the root filesystem's changes");
             String name = rel + child.getFileName().toString();
+            if (mountPoints.contains(name)) {
+                continue;
+            }
             Map<String, Object> a = Files.readAttributes(child, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
             int mode = (Integer) a.get("mode");
             int type = mode & S_IFMT;

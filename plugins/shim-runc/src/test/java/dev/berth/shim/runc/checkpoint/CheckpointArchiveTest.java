@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,7 +97,7 @@ class CheckpointArchiveTest {
         Deadline expired = Deadline.in(Duration.ofNanos(1));
         Thread.sleep(1);
         assertThatThrownBy(() -> CheckpointArchive.write(out, work, spec, Map.of("config.dump", CONFIG),
-                new RootfsDiff(layer(null), fx.reader(), expired), expired))
+                new RootfsDiff(layer(null), Set.of(), fx.reader(), expired), expired))
                 .isInstanceOfSatisfying(BerthException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.DEADLINE_EXCEEDED));
         assertThat(siblings()).isEmpty();
@@ -106,7 +107,7 @@ class CheckpointArchiveTest {
     void extraFilesCannotTakeTheArchivesOwnNamesOrLeaveTheTop() throws IOException {
         for (String bad : List.of("spec.dump", "checkpoint", "../x", "a/b", ".hidden", "")) {
             assertThatThrownBy(() -> CheckpointArchive.write(out, work, spec, Map.of(bad, CONFIG),
-                    new RootfsDiff(layer(upper), fx.reader(), Deadline.in(Duration.ofMinutes(1))),
+                    new RootfsDiff(layer(upper), Set.of(), fx.reader(), Deadline.in(Duration.ofMinutes(1))),
                     Deadline.in(Duration.ofMinutes(1)))).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
         assertThat(siblings()).isEmpty();
@@ -114,7 +115,7 @@ class CheckpointArchiveTest {
 
     private void pack(OverlayLayer layer) throws IOException {
         Deadline d = Deadline.in(Duration.ofMinutes(1));
-        CheckpointArchive.write(out, work, spec, Map.of("config.dump", CONFIG), new RootfsDiff(layer, fx.reader(), d), d);
+        CheckpointArchive.write(out, work, spec, Map.of("config.dump", CONFIG), new RootfsDiff(layer, Set.of(), fx.reader(), d), d);
     }
 
     private OverlayLayer layer(Path up) {

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +114,24 @@ class RootfsDiffTest {
     }
 
     @Test
+    void theRuntimesMountPointPlaceholdersAreNotChanges() throws Exception {
+        Path upper = dir.resolve("upper");
+        write(upper.resolve("etc/hosts"), "");
+        write(upper.resolve("etc/app.conf"), "the container's own");
+        Files.createDirectories(upper.resolve("proc"));
+        write(upper.resolve("dev/shm/hidden"), "under a mount");
+        Set<String> mounts = MountPoints.of(write(dir.resolve("config.json"), "{\"mounts\": ["
+                + "{\"destination\": \"/proc\", \"type\": \"proc\"}, {\"destination\": \"/dev\"},"
+                + " {\"destination\": \"/dev/shm\"}, {\"destination\": \"/etc/hosts\"}, {\"destination\": \"/\"},"
+                + " {\"destination\": \"/data/../var/log/\"}]}"));
+        assertThat(mounts).containsExactlyInAnyOrder("proc", "dev", "dev/shm", "etc/hosts", "var/log");
+
+        Map<String, byte[]> contents = new HashMap<>();
+        diff(new OverlayLayer(upper, List.of(), OverlayLayer.TRUSTED_OPAQUE), mounts, contents);
+        assertThat(read(contents).keySet()).containsExactly("etc/", "etc/app.conf");
+    }
+
+    @Test
     void aReadOnlyRootHasNoChanges() throws Exception {
         Map<String, byte[]> contents = new HashMap<>();
         assertThat(diff(new OverlayLayer(null, List.of(dir), OverlayLayer.TRUSTED_OPAQUE), contents)).isEmpty();
@@ -123,14 +142,19 @@ class RootfsDiffTest {
     void stopsAtTheDeadline() throws Exception {
         write(dir.resolve("upper/f"), "f");
         RootfsDiff d = new RootfsDiff(new OverlayLayer(dir.resolve("upper"), List.of(), OverlayLayer.TRUSTED_OPAQUE),
-                fx.reader(), Deadline.in(Duration.ofNanos(1)));
+                Set.of(), fx.reader(), Deadline.in(Duration.ofNanos(1)));
         Thread.sleep(1);
         assertThatThrownBy(() -> d.write(dir.resolve("diff.tar"))).isInstanceOfSatisfying(BerthException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.DEADLINE_EXCEEDED));
     }
 
     private List<String> diff(OverlayLayer layer, Map<String, byte[]> contents) throws Exception {
-        List<String> deleted = new RootfsDiff(layer, fx.reader(), Deadline.in(Duration.ofMinutes(1)))
+        return diff(layer, Set.of(), contents);
+    }
+
+    private List<String> diff(OverlayLayer layer, Set<String> mountPoints, Map<String, byte[]> contents)
+            throws Exception {
+        List<String> deleted = new RootfsDiff(layer, mountPoints, fx.reader(), Deadline.in(Duration.ofMinutes(1)))
                 .write(dir.resolve("diff.tar"));
         contents.clear();
         return deleted;
