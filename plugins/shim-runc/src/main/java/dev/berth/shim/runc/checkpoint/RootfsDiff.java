@@ -2,10 +2,15 @@ package dev.berth.shim.runc.checkpoint;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,54 +74,63 @@ public final class RootfsDiff {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tarFile));
              TarArchiveOutputStream tar = Tars.output(out)) {
             if (layer.upper() != null && Files.isDirectory(layer.upper(), LinkOption.NOFOLLOW_LINKS)) {
-                walk(tar, layer.upper(), "", deleted, new HashMap<>());
+                try (DirectoryStream<Path> top = Files.newDirectoryStream(layer.upper())) {
+                    if (!(top instanceof SecureDirectoryStream<Path> secure)) {
+                        throw new IOException("this platform cannot read " + layer.upper() + " without following"
+                                + " symbolic links the container could swap in");
+                    }
+                    walk(tar, secure, layer.upper(), "", false, deleted, new HashMap<>());
+                }
             }
             tar.finish();
         }
         return List.copyOf(deleted);
     }
 
-    private void walk(TarArchiveOutputStream tar, Path dir, String rel, Set<String> deleted, Map<String, String> links)
-            throws IOException {
-        List<Path> children;
-        try (Stream<Path> s = Files.list(dir)) {
-            children = s.sorted().toList();
+    /**
+     * Adds what is in {@code dir} (open as {@code path}); for an {@code opaque} one, lists what it hides below as
+     * deleted. The container runs on and may swap a directory for a
+     * symbolic link meanwhile: contents are only ever opened relative to the directory already open, never
+     * following a link, so nothing outside the layer is read into the archive.
+     */
+    private void walk(TarArchiveOutputStream tar, SecureDirectoryStream<Path> dir, Path path, String rel,
+                      boolean opaque, Set<String> deleted, Map<String, String> links) throws IOException {
+        SortedSet<String> names = new TreeSet<>();
+        for (Path p : dir) {
+            names.add(p.getFileName().toString());
         }
-        for (Path child : children) {
+        if (opaque) {
+            deleted.addAll(hiddenBelow(rel.substring(0, rel.length() - 1), names));
+        }
+        for (String n : names) {
             deadline.check("writing the root filesystem's changes");
-            String name = rel + child.getFileName().toString();
+            String name = rel + n;
+            Path child = path.resolve(n);
             if (mountPoints.contains(name)) {
                 continue;
             }
             Map<String, Object> a = Files.readAttributes(child, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-            int mode = (Integer) a.get("mode");
-            int type = mode & S_IFMT;
+            int type = (Integer) a.get("mode") & S_IFMT;
             if (type == S_IFCHR && (Long) a.get("rdev") == 0) {
                 deleted.add("/" + name); // an overlay whiteout
-                continue;
-            }
-            if (type == S_IFSOCK) {
-                continue;
-            }
-            if (type == S_IFDIR) {
+            } else if (type == S_IFDIR) {
                 tar.putArchiveEntry(entry(name + "/", TarConstants.LF_DIR, a));
                 tar.closeArchiveEntry();
-                if (Arrays.equals(OPAQUE, xattrs.get(child, layer.opaqueXattr()))) {
-                    deleted.addAll(hiddenBelow(name, child));
+                boolean opaqueChild = Arrays.equals(OPAQUE, xattrs.get(child, layer.opaqueXattr()));
+                try (SecureDirectoryStream<Path> sub = dir.newDirectoryStream(Path.of(n), LinkOption.NOFOLLOW_LINKS)) {
+                    walk(tar, sub, child, name + "/", opaqueChild, deleted, links);
                 }
-                walk(tar, child, name + "/", deleted, links);
             } else if (type == S_IFREG) {
-                addFile(tar, child, name, a, links);
-            } else {
-                TarArchiveEntry e = special(name, type, child, a);
-                tar.putArchiveEntry(e);
+                addFile(tar, dir, n, name, a, links);
+            } else if (type != S_IFSOCK) {
+                tar.putArchiveEntry(special(name, type, child, a));
                 tar.closeArchiveEntry();
             }
         }
     }
 
-    private static void addFile(TarArchiveOutputStream tar, Path file, String name, Map<String, Object> a,
-                                Map<String, String> links) throws IOException {
+    private static void addFile(TarArchiveOutputStream tar, SecureDirectoryStream<Path> dir, String fileName,
+                                String name, Map<String, Object> a, Map<String, String> links) throws IOException {
         if ((Integer) a.get("nlink") > 1) {
             String key = a.get("dev") + ":" + a.get("ino");
             String first = links.putIfAbsent(key, name);
@@ -129,10 +143,37 @@ public final class RootfsDiff {
             }
         }
         TarArchiveEntry e = entry(name, TarConstants.LF_NORMAL, a);
-        e.setSize((Long) a.get("size"));
+        long size = (Long) a.get("size");
+        e.setSize(size);
         tar.putArchiveEntry(e);
-        Files.copy(file, tar);
+        try (InputStream in = Channels.newInputStream(dir.newByteChannel(Path.of(fileName),
+                Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)))) {
+            copyExactly(in, size, tar);
+        }
         tar.closeArchiveEntry();
+    }
+
+    /**
+     * Copies {@code size} bytes of {@code in}: the container runs on while its changes are read, so a file it
+     * shortens meanwhile is padded with zeros and one it extends is cut, and the tar stays readable.
+     */
+    static void copyExactly(InputStream in, long size, OutputStream out) throws IOException {
+        byte[] buf = new byte[(int) Math.min(size, 1 << 16)];
+        long left = size;
+        while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                break;
+            }
+            out.write(buf, 0, n);
+            left -= n;
+        }
+        Arrays.fill(buf, (byte) 0);
+        while (left > 0) {
+            int n = (int) Math.min(buf.length, left);
+            out.write(buf, 0, n);
+            left -= n;
+        }
     }
 
     private static TarArchiveEntry special(String name, int type, Path p, Map<String, Object> a) throws IOException {
@@ -173,11 +214,7 @@ public final class RootfsDiff {
      * replace. Reading each lower's own copy of the directory, it misses only entries under a parent that a nearer
      * lower deleted, which were invisible anyway.
      */
-    private List<String> hiddenBelow(String rel, Path upperDir) throws IOException {
-        Set<String> inUpper = new HashSet<>();
-        try (Stream<Path> s = Files.list(upperDir)) {
-            s.forEach(p -> inUpper.add(p.getFileName().toString()));
-        }
+    private List<String> hiddenBelow(String rel, Set<String> inUpper) throws IOException {
         Set<String> shown = new TreeSet<>();
         Set<String> hidden = new HashSet<>();
         for (Path lower : layer.lowers()) {

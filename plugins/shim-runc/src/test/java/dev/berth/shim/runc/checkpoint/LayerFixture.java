@@ -58,7 +58,7 @@ final class LayerFixture {
         try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
                 out.put(e.getName(), e);
-                if (e.isFile() && contents != null) {
+                if (e.isFile() && !e.isSymbolicLink() && !e.isLink() && contents != null) {
                     contents.put(e.getName(), tar.readAllBytes());
                 }
             }

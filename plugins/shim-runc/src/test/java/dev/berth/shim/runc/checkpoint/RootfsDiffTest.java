@@ -132,6 +132,32 @@ class RootfsDiffTest {
     }
 
     @Test
+    void symbolicLinksAreArchivedAsLinksNeverFollowedOutOfTheLayer() throws Exception {
+        Path upper = dir.resolve("upper");
+        write(dir.resolve("host/secret"), "host only");
+        Files.createDirectories(upper);
+        Files.createSymbolicLink(upper.resolve("escape"), dir.resolve("host"));
+        Files.createSymbolicLink(upper.resolve("file"), dir.resolve("host/secret"));
+
+        Map<String, byte[]> contents = new HashMap<>();
+        diff(new OverlayLayer(upper, List.of(), OverlayLayer.TRUSTED_OPAQUE), contents);
+        Map<String, TarArchiveEntry> e = read(contents);
+        assertThat(e.keySet()).containsExactly("escape", "file");
+        assertThat(e.values()).allMatch(TarArchiveEntry::isSymbolicLink);
+        assertThat(contents).isEmpty();
+    }
+
+    @Test
+    void aFileChangedWhileReadKeepsTheSizeItsEntryAnnounced() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        RootfsDiff.copyExactly(new java.io.ByteArrayInputStream("12".getBytes(StandardCharsets.UTF_8)), 4, out);
+        assertThat(out.toByteArray()).containsExactly('1', '2', 0, 0);
+        out.reset();
+        RootfsDiff.copyExactly(new java.io.ByteArrayInputStream("123456".getBytes(StandardCharsets.UTF_8)), 3, out);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("123");
+    }
+
+    @Test
     void aReadOnlyRootHasNoChanges() throws Exception {
         Map<String, byte[]> contents = new HashMap<>();
         assertThat(diff(new OverlayLayer(null, List.of(dir), OverlayLayer.TRUSTED_OPAQUE), contents)).isEmpty();
