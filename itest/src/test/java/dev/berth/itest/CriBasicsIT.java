@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.berth.api.cri.v1.CheckpointContainerRequest;
 import dev.berth.api.cri.v1.ContainerStatusRequest;
 import dev.berth.api.cri.v1.ExecRequest;
+import dev.berth.api.cri.v1.ListMetricDescriptorsRequest;
 import dev.berth.api.cri.v1.PodSandboxStatsRequest;
 import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.RuntimeCondition;
@@ -66,12 +67,16 @@ class CriBasicsIT {
     @Test
     void rpcsNotLandedYetAreUnimplementedNamingTheirIssue(Daemons.Session s) throws Exception {
         Berthd d = s.start(s.config());
-        assertThatThrownBy(() -> d.runtime().checkpointContainer(CheckpointContainerRequest.newBuilder()
-                .setContainerId("abc").build())).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+        assertThatThrownBy(() -> d.runtime().listMetricDescriptors(ListMetricDescriptorsRequest.getDefaultInstance()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                    assertThat(e.getStatus().getDescription()).contains("CheckpointContainer", "issue #13");
+                    assertThat(e.getStatus().getDescription()).contains("ListMetricDescriptors", "issue #7");
                 });
         // landed RPCs answer: an unknown pod or container is NOT_FOUND, not UNIMPLEMENTED
+        assertThatThrownBy(() -> d.runtime().checkpointContainer(CheckpointContainerRequest.newBuilder()
+                .setContainerId("abc").setLocation(s.config().dir().resolve("c.tar").toString()).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
         assertThatThrownBy(() -> d.runtime().exec(ExecRequest.newBuilder().setContainerId("abc").addCmd("sh")
                 .setStdout(true).build())).isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));

@@ -90,8 +90,9 @@ public final class Daemons implements ParameterResolver, AfterEachCallback, Test
             return;
         }
         s.get().started.forEach(Berthd::close);
-        // testFailed runs after afterEach: keep the dir (and logs) of failed tests, remove the rest
-        if (e.getExecutionException().isEmpty()) {
+        // testFailed runs after afterEach: keep the dir (and logs) of failed tests, remove the rest (a test that
+        // aborted on an assumption did not fail)
+        if (e.getExecutionException().filter(t -> !(t instanceof org.opentest4j.TestAbortedException)).isEmpty()) {
             deleteTree(s.get().dir);
         }
     }

@@ -84,6 +84,18 @@ public interface RuntimeShim {
     }
 
     /**
+     * Writes a checkpoint of the running container to {@code request.archive()} and leaves it running (forensic
+     * checkpointing). On failure nothing is left at the archive path and the container runs on as before.
+     *
+     * @throws dev.berth.core.errdefs.BerthException NOT_FOUND; FAILED_PRECONDITION unless running, or when the host
+     *         cannot checkpoint (the message names what is missing, with the checkpointing tool's own words);
+     *         DEADLINE_EXCEEDED after {@code request.timeout()}; UNIMPLEMENTED where the shim cannot checkpoint
+     */
+    default void checkpoint(String id, CheckpointRequest request) {
+        throw dev.berth.core.errdefs.BerthException.unimplemented("this runtime cannot checkpoint containers");
+    }
+
+    /**
      * Changes the resources of a created or running container in place.
      *
      * @throws dev.berth.core.errdefs.BerthException NOT_FOUND; FAILED_PRECONDITION when it has exited

@@ -1,6 +1,7 @@
 package dev.berth.cri.containers;
 
 import com.google.protobuf.ByteString;
+import dev.berth.api.cri.v1.CheckpointContainerRequest;
 import dev.berth.api.cri.v1.ContainerEventResponse;
 import dev.berth.api.cri.v1.ContainerEventType;
 import dev.berth.api.cri.v1.ContainerStatsFilter;
@@ -18,6 +19,7 @@ import dev.berth.api.cri.v1.LinuxContainerResources;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.mount.Mount;
+import dev.berth.core.runtime.CheckpointRequest;
 import dev.berth.core.runtime.ContainerSpec;
 import dev.berth.core.runtime.ContainerState;
 import dev.berth.core.runtime.ContainerStatus;
@@ -376,6 +378,37 @@ public final class Containers implements AutoCloseable {
                     state.name().toLowerCase(java.util.Locale.ROOT));
         }
         return r;
+    }
+
+    // ---------------------------------------------------------------- checkpoint
+
+    /**
+     * CheckpointContainer: the running container's processes, spec and writable-layer changes into the archive at
+     * {@code location}; the container keeps running.
+     *
+     * @throws BerthException INVALID_ARGUMENT naming the bad field; NOT_FOUND; FAILED_PRECONDITION unless running or
+     *         where the host cannot checkpoint
+     */
+    public void checkpoint(CheckpointContainerRequest q) {
+        Path archive = CheckpointConversion.location(q);
+        Duration timeout = CheckpointConversion.timeout(q);
+        ContainerRecord r = running(q.getContainerId(), "checkpoint");
+        if (snapshots == null) {
+            throw BerthException.failedPrecondition("no snapshotter is running: the container's writable layer cannot be read");
+        }
+        byte[] config = CheckpointConversion.configDump(r, ociRuntime(r), clock.instant());
+        shim(r.runtime()).checkpoint(r.id(), new CheckpointRequest(archive, timeout, snapshots.mounts(r.snapshotKey()),
+                Map.of(CheckpointConversion.CONFIG_DUMP, config)));
+    }
+
+    /** The OCI runtime binary's name that runs {@code r} (its pod's handler's, else its shim plugin's id). */
+    private String ociRuntime(ContainerRecord r) {
+        try {
+            String path = sandboxes.sandbox(r.sandboxId()).handler().runtimePath();
+            return path.isEmpty() ? r.runtime() : Path.of(path).getFileName().toString();
+        } catch (BerthException e) {
+            return r.runtime();
+        }
     }
 
     // ---------------------------------------------------------------- stats

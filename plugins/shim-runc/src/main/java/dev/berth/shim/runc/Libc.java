@@ -2,6 +2,7 @@ package dev.berth.shim.runc;
 
 import java.io.IOException;
 import java.nio.charset.Charset;
+import java.nio.file.Path;
 import java.util.Arrays;
 import jnr.constants.platform.Errno;
 import jnr.ffi.LibraryLoader;
@@ -15,7 +16,7 @@ import jnr.ffi.types.ssize_t;
 
 /**
  * The libc calls streaming needs and the JDK lacks: pseudo-terminals, SOCK_SEQPACKET unix sockets, non-blocking
- * FIFO opens and signals other than TERM and KILL. Binding costs tens of milliseconds, so a shim loads it once and
+ * FIFO opens and signals other than TERM and KILL; and, for checkpoints, extended attributes outside {@code user.*}. Binding costs tens of milliseconds, so a shim loads it once and
  * hands it to the classes that use it. Constants are Linux's generic ones (x86_64, arm64).
  */
 final class Libc {
@@ -28,6 +29,9 @@ final class Libc {
     static final int EINTR = 4;
     static final int EAGAIN = 11;
     static final int ENXIO = 6;
+    static final int ERANGE = 34;
+    static final int ENODATA = 61;
+    static final int ENOTSUP = 95;
     static final int SIGWINCH = 28;
 
     /** The functions; each saves errno. */
@@ -78,6 +82,10 @@ final class Libc {
         @SaveError
         @ssize_t
         long send(int fd, @In byte[] buf, @size_t long len, int flags);
+
+        @SaveError
+        @ssize_t
+        long lgetxattr(@In byte[] path, @In byte[] name, @Out byte[] value, @size_t long size);
     }
 
     private static final Charset PATH_CHARSET = pathCharset();
@@ -115,6 +123,31 @@ final class Libc {
         Errno e = Errno.valueOf(errno);
         return e == null || e == Errno.__UNKNOWN_CONSTANT__ ? "errno " + errno
                 : e.name() + " (" + e.description() + ")";
+    }
+
+    /**
+     * The value of extended attribute {@code name} of {@code path} itself (a symlink is not followed), or null when
+     * it has none or its file system keeps none. The JDK reads only {@code user.*} attributes; overlayfs marks opaque
+     * directories with {@code trusted.*} ones.
+     */
+    byte[] lgetxattr(Path path, String name) throws IOException {
+        byte[] p = cPath(path.toString());
+        byte[] n = cPath(name);
+        for (int size = 64; size <= 65536; size *= 4) {
+            byte[] buf = new byte[size];
+            long got = calls.lgetxattr(p, n, buf, size);
+            if (got >= 0) {
+                return Arrays.copyOf(buf, (int) got);
+            }
+            int errno = errno();
+            if (errno == ENODATA || errno == ENOTSUP) {
+                return null;
+            }
+            if (errno != ERANGE) {
+                throw failure("lgetxattr " + name + " of " + path, errno);
+            }
+        }
+        throw new IOException("lgetxattr " + name + " of " + path + ": value larger than 64 KiB");
     }
 
     /** Closes {@code fd}, ignoring errors: for cleanup paths where the fd is finished with either way. */

@@ -77,6 +77,21 @@ public final class RuncCli {
         }
     }
 
+    /**
+     * {@code runc checkpoint --leave-running}: CRIU dumps the container's processes into {@code images} and writes its
+     * dump.log and stats-dump into {@code work}; the container runs on. {@code env} lets the runtime find CRIU.
+     */
+    public ProcessRunner.Result checkpoint(String id, Path images, Path work, Map<String, String> env,
+                                           Duration timeout) {
+        return runner.run(cmd("checkpoint", "--image-path", images.toString(), "--work-path", work.toString(),
+                "--leave-running", id), env, null, timeout);
+    }
+
+    /** {@code runc resume}: thaws a container a failed checkpoint left frozen. */
+    public ProcessRunner.Result resume(String id) {
+        return runner.run(cmd("resume", id), Map.of(), null, TIMEOUT);
+    }
+
     /** The command line of {@code runc exec} for {@code command}, writing the exec'd process's pid to pidFile. */
     public List<String> execCommand(String id, Path pidFile, List<String> command) {
         return execCommand(id, pidFile, command, false);

@@ -6,6 +6,7 @@ import dev.berth.core.fs.FileTrees;
 import dev.berth.core.mount.Mounts;
 import dev.berth.core.process.ProcessRunner;
 import dev.berth.core.runtime.CgroupDriver;
+import dev.berth.core.runtime.CheckpointRequest;
 import dev.berth.core.runtime.ContainerMount;
 import dev.berth.core.runtime.ContainerSpec;
 import dev.berth.core.runtime.ContainerState;
@@ -19,6 +20,12 @@ import dev.berth.core.runtime.RuntimeShim;
 import dev.berth.core.runtime.StreamRequest;
 import dev.berth.core.runtime.StreamSession;
 import dev.berth.core.sandbox.NamespaceMode;
+import dev.berth.shim.runc.checkpoint.CheckpointArchive;
+import dev.berth.shim.runc.checkpoint.Criu;
+import dev.berth.shim.runc.checkpoint.Deadline;
+import dev.berth.shim.runc.checkpoint.MountPoints;
+import dev.berth.shim.runc.checkpoint.OverlayLayer;
+import dev.berth.shim.runc.checkpoint.RootfsDiff;
 import dev.berth.shim.runc.spec.OciSpecBuilder;
 import dev.berth.shim.runc.spec.SpecUser;
 import java.io.IOException;
@@ -61,6 +68,8 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
             + " code (killed, or the node restarted); the container's real exit status is unknown";
 
     private final Path state;
+    /** Where checkpoints are dumped and staged before they are packed: on disk, memory images can be large. */
+    private final Path checkpointWork;
     private final RuncShimSettings settings;
     private final RecordStore records;
     private final Path defaultRuntime;
@@ -68,6 +77,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
     /** One runc (or crun, ...) command line per binary that runtime handlers name; all share one state root. */
     private final Map<Path, RuncCli> runtimes = new ConcurrentHashMap<>();
     private final RuntimeFeaturesProbe features = new RuntimeFeaturesProbe(new ProcessRunner());
+    private final Criu criu;
     private final Conmon conmon;
     private final OciSpecBuilder specs;
     private final CgroupStats cgroups;
@@ -88,16 +98,20 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
     public RuncShim(Path root, Path state, RuncShimSettings settings, Path runcPath, Path conmonPath,
                     OciSpecBuilder specs, CgroupStats cgroups) {
         this.state = state.toAbsolutePath();
+        this.checkpointWork = root.toAbsolutePath().resolve("checkpoints");
         this.settings = settings;
         this.records = new RecordStore(root.resolve("containers"));
         this.defaultRuntime = runcPath;
         this.pathEnv = System.getenv().getOrDefault("PATH", "");
+        this.criu = new Criu(settings.criuPath(), pathEnv, new ProcessRunner());
         this.conmon = new Conmon(conmonPath, settings, Duration.ofSeconds(60));
         this.specs = specs;
         this.cgroups = cgroups;
         try {
             Files.createDirectories(this.state.resolve(RUNC_DIR));
             Files.createDirectories(this.state.resolve(ATTACH_DIR));
+            FileTrees.deleteRecursively(checkpointWork); // what a daemon killed in mid-checkpoint left
+            Files.createDirectories(checkpointWork);
         } catch (IOException e) {
             throw new BerthException(ErrorKind.INTERNAL, "cannot create " + this.state + ": " + e, e);
         }
@@ -396,6 +410,81 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         } catch (BerthException e) {
             requireState(r, ContainerState.RUNNING, "attach to"); // it exited meanwhile: say so rather than why
             throw e;
+        }
+    }
+
+    @Override
+    public void checkpoint(String id, CheckpointRequest request) {
+        Deadline deadline = Deadline.in(request.timeout());
+        ReentrantLock lock = lockOf(id);
+        lock.lock();
+        try {
+            ContainerRecord r = require(id);
+            requireState(r, ContainerState.RUNNING, "checkpoint");
+            Map<String, String> env = criu.require();
+            OverlayLayer layer = OverlayLayer.of(request.rootfs());
+            Path work = null;
+            try {
+                work = Files.createTempDirectory(checkpointWork, id + "-");
+                dump(r, work, env, deadline);
+                Path spec = dirs(id).configJson();
+                CheckpointArchive.write(request.archive(), work, spec, request.extraFiles(), new RootfsDiff(layer,
+                        MountPoints.of(spec), (p, name) -> libc().lgetxattr(p, name), deadline), deadline);
+            } catch (IOException e) {
+                throw new BerthException(ErrorKind.INTERNAL, "cannot write the checkpoint of container " + id + " to "
+                        + request.archive() + ": " + e, e);
+            } finally {
+                if (work != null) {
+                    try {
+                        FileTrees.deleteRecursively(work);
+                    } catch (IOException e) {
+                        LOG.warn("cannot remove checkpoint work dir {}: {}", work, e.toString());
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("container {}: checkpoint written to {}", id, request.archive());
+    }
+
+    /** Has CRIU dump the running container into {@code work}, leaving it running; thaws it if the dump fails. */
+    private void dump(ContainerRecord r, Path work, Map<String, String> env, Deadline deadline) {
+        deadline.check("waiting to dump the processes");
+        ProcessRunner.Result res;
+        try {
+            res = runc(r).checkpoint(r.id(), work.resolve(CheckpointArchive.CHECKPOINT_DIR), work, env,
+                    deadline.remaining());
+        } catch (BerthException e) {
+            thawIfFrozen(r);
+            throw e.kind() == ErrorKind.DEADLINE_EXCEEDED ? deadline.expired("CRIU dumped the processes") : e;
+        }
+        if (!res.ok()) {
+            thawIfFrozen(r);
+            throw new BerthException(ErrorKind.INTERNAL, "CRIU could not checkpoint container " + r.id() + ": "
+                    + res.message() + criuLog(work.resolve(CheckpointArchive.DUMP_LOG)));
+        }
+    }
+
+    /** CRIU freezes the container's cgroup while it dumps; a dump cut short may leave it frozen. */
+    private void thawIfFrozen(ContainerRecord r) {
+        try {
+            if (runc(r).state(r.id()).map(st -> st.status().equals("paused")).orElse(false)) {
+                ProcessRunner.Result res = runc(r).resume(r.id());
+                LOG.warn("container {}: thawed after a failed checkpoint{}", r.id(),
+                        res.ok() ? "" : ", but runc resume failed: " + res.message());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("container {}: cannot tell whether a failed checkpoint left it frozen: {}", r.id(),
+                    e.getMessage());
+        }
+    }
+
+    private static String criuLog(Path dumpLog) {
+        try {
+            return Files.exists(dumpLog) ? "; CRIU's log: " + Criu.errors(Files.readString(dumpLog)) : "";
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -16,7 +16,7 @@ class ConmonTest {
 
     private Conmon conmon(boolean systemd, long logMax) {
         return new Conmon(Path.of("/usr/bin/conmon"),
-                new RuncShimSettings("runc", "conmon", systemd, "/berth", 1024, logMax), Duration.ofSeconds(1));
+                new RuncShimSettings("runc", "conmon", systemd, "/berth", 1024, logMax, "criu"), Duration.ofSeconds(1));
     }
 
     @Test

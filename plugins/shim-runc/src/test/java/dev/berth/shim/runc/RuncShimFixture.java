@@ -117,7 +117,7 @@ abstract class RuncShimFixture {
         boolean v2 = HostFacts.cgroupV2(CGROUP_ROOT);
         int minOom = HostFacts.canLowerOomScoreAdj() ? -1000 : HostFacts.ownOomScoreAdj();
         RuncShimSettings settings = new RuncShimSettings(runcPath.toString(), conmonPath.toString(), false,
-                cgroupParent, 1 << 20, -1);
+                cgroupParent, 1 << 20, -1, "criu");
         RuncShim s = new RuncShim(root, state, settings, runcPath, conmonPath,
                 new OciSpecBuilder(new SpecDefaults(false, v2, minOom, cgroupParent)),
                 new CgroupStats(CGROUP_ROOT, Path.of("/proc"), v2));

@@ -12,7 +12,7 @@ class RuncShimSettingsTest {
         var c = ConfigFactory.parseResources("reference.conf").getConfig("plugins")
                 .getConfig("\"" + PluginTypes.RUNTIME + "." + RuncShimPlugin.ID + "\"");
         assertThat(RuncShimSettings.from(c)).isEqualTo(
-                new RuncShimSettings("runc", "conmon", false, "/berth", 16777216, -1));
+                new RuncShimSettings("runc", "conmon", false, "/berth", 16777216, -1, "criu"));
     }
 
     @Test
