@@ -7,6 +7,13 @@ import io.grpc.StatusRuntimeException;
 
 /** The one place where error kinds become gRPC status codes. */
 final class ErrorMapping {
+    /**
+     * Longest description sent. Messages quote what the caller sent, and the description travels percent-encoded in
+     * the grpc-message trailer (up to 9 bytes per char): a huge quoted value would burst the peer's 8 KiB header limit
+     * and reach the caller as an INTERNAL protocol error instead of the real status.
+     */
+    static final int MAX_DESCRIPTION = 512;
+
     private ErrorMapping() {
     }
 
@@ -32,11 +39,22 @@ final class ErrorMapping {
      */
     static Status toStatus(Throwable t, String requestId) {
         if (t instanceof BerthException b) {
-            return Status.fromCode(code(b.kind())).withDescription(b.getMessage());
+            return Status.fromCode(code(b.kind())).withDescription(bounded(b.getMessage()));
         }
         if (t instanceof StatusRuntimeException s) {
-            return s.getStatus();
+            return s.getStatus().withDescription(bounded(s.getStatus().getDescription()));
         }
-        return Status.INTERNAL.withDescription("internal error (request " + requestId + "): " + t);
+        return Status.INTERNAL.withDescription(bounded("internal error (request " + requestId + "): " + t));
+    }
+
+    private static String bounded(String description) {
+        if (description == null || description.length() <= MAX_DESCRIPTION) {
+            return description;
+        }
+        int end = MAX_DESCRIPTION;
+        if (Character.isHighSurrogate(description.charAt(end - 1))) {
+            end--;
+        }
+        return description.substring(0, end) + "… (" + description.length() + " chars)";
     }
 }

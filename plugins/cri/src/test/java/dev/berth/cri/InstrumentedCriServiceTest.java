@@ -81,6 +81,19 @@ class InstrumentedCriServiceTest {
         assertThat(metrics.writeText()).contains("code=\"INTERNAL\"} 1");
     }
 
+    /** Found by CriFuzzIT: a 100 KiB image name quoted in a NOT_FOUND burst the trailer and came back INTERNAL. */
+    @Test
+    void descriptionsQuotingHugeInputsAreCutToFitTheTrailer() {
+        Recorder<VersionResponse> out = new Recorder<>();
+        String huge = "\u00fc".repeat(100_000);
+        rpc.unary("RemoveImage", VersionRequest.getDefaultInstance(), out, r -> {
+            throw BerthException.notFound("image \"%s\" not found", huge);
+        });
+        assertThat(out.status().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(out.status().getDescription()).startsWith("image \"\u00fc\u00fc").endsWith("(100018 chars)")
+                .hasSizeLessThan(ErrorMapping.MAX_DESCRIPTION + 20);
+    }
+
     @Test
     void invalidRequestsNeverReachTheWork() {
         Recorder<VersionResponse> out = new Recorder<>();
