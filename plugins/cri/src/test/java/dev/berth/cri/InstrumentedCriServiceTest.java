@@ -95,6 +95,30 @@ class InstrumentedCriServiceTest {
     }
 
     @Test
+    void aFullDiskOrFileTableAnywhereInTheCausesIsResourceExhaustedNotInternal() {
+        Recorder<VersionResponse> out = new Recorder<>();
+        rpc.unary("RunPodSandbox", VersionRequest.getDefaultInstance(), out, r -> {
+            throw new java.io.UncheckedIOException(new java.nio.file.FileSystemException("/var/lib/berth/x", null,
+                    "No space left on device"));
+        });
+        assertThat(out.status().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(out.status().getDescription()).startsWith("no space left on the device: ").contains("/var/lib/berth/x");
+
+        Recorder<VersionResponse> fds = new Recorder<>();
+        rpc.unary("PullImage", VersionRequest.getDefaultInstance(), fds, r -> {
+            throw new BerthException(ErrorKind.INTERNAL, "opening ingest", new java.io.IOException("Too many open files"));
+        });
+        assertThat(fds.status().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(fds.status().getDescription()).isEqualTo("out of file descriptors: opening ingest");
+
+        Recorder<VersionResponse> notFound = new Recorder<>();
+        rpc.unary("PullImage", VersionRequest.getDefaultInstance(), notFound, r -> {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "registry unreachable", new java.io.IOException("Too many open files"));
+        });
+        assertThat(notFound.status().getCode()).as("a kind chosen on purpose stays").isEqualTo(Status.Code.UNAVAILABLE);
+    }
+
+    @Test
     void invalidRequestsNeverReachTheWork() {
         Recorder<VersionResponse> out = new Recorder<>();
         List<Object> reached = new ArrayList<>();
