@@ -74,6 +74,8 @@ class PullFaultsIT {
 
     // ---- token auth ------------------------------------------------------------------------------------------------
 
+    @Fault(value = "pull from a token-auth registry without or with wrong credentials",
+            expect = "UNAUTHENTICATED/PERMISSION_DENIED naming the registry; nothing kept; right credentials work")
     @Test
     void tokenAuthRegistryRefusesAnonymousPullsAndServesTheKubeletsUser(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start(LocalRegistry.options().tokenAuth("berth", "s3cret"));
@@ -110,6 +112,8 @@ class PullFaultsIT {
     }
 
     /** The kubelet sends each pull the pod's own pull secret: another pod's credentials must not be reused. */
+    @Fault(value = "a pull without credentials after one with them (bearer token)",
+            expect = "denied: one pull's token never serves another")
     @Test
     void aTokenObtainedWithOnePullsCredentialsIsNotReusedForAPullWithout(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start(LocalRegistry.options().tokenAuth("berth", "s3cret"));
@@ -124,6 +128,8 @@ class PullFaultsIT {
     }
 
     /** The same with basic auth: the cached basic header of one pull must not serve another pull. */
+    @Fault(value = "a pull without credentials after one with them (basic auth)",
+            expect = "denied: one pull's credentials never serve another")
     @Test
     void basicCredentialsOfOnePullAreNotReusedForAPullWithout(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.startWithAuth("berth", "s3cret");
@@ -139,6 +145,8 @@ class PullFaultsIT {
 
     // ---- corrupted content -----------------------------------------------------------------------------------------
 
+    @Fault(value = "registry serves a corrupted layer or config",
+            expect = "FAILED_PRECONDITION naming the digest; nothing corrupt kept; the next pull works")
     @Test
     void corruptedBlobFailsThePullNamingItsDigestAndKeepsNothing(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start();
@@ -175,6 +183,8 @@ class PullFaultsIT {
 
     // ---- interrupted downloads -------------------------------------------------------------------------------------
 
+    @Fault(value = "registry killed in the middle of a layer download, then back",
+            expect = "the pull resumes, or fails UNAVAILABLE cleanly and the next one works")
     @Test
     void registryKilledMidPullThenRestartedEitherResumesOrFailsCleanly(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start();
@@ -219,6 +229,8 @@ class PullFaultsIT {
         }
     }
 
+    @Fault(value = "registry down for longer than the retries",
+            expect = "UNAVAILABLE naming the registry; no ingest, no image; the next pull works")
     @Test
     void registryDownLongerThanTheRetriesFailsThePullCleanlyAndTheNextPullWorks(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start();
@@ -256,6 +268,8 @@ class PullFaultsIT {
         assertPulledCompletely(d, ref, proxy.host() + "/big@" + big.digest(), big);
     }
 
+    @Fault(value = "berthd killed (SIGKILL) in the middle of a pull",
+            expect = "after restart no half image is listed and the pull completes")
     @Test
     void berthdKilledMidPullRestartsAndCompletesThePull(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start();
@@ -303,6 +317,8 @@ class PullFaultsIT {
 
     // ---- concurrency -----------------------------------------------------------------------------------------------
 
+    @Fault(value = "four pulls of one image at once",
+            expect = "each layer downloaded once; one complete image")
     @Test
     void concurrentPullsOfOneImageShareEachLayerDownload(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start(LocalRegistry.options().accessLog());
