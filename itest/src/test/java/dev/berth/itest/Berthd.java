@@ -36,7 +36,8 @@ public final class Berthd implements AutoCloseable {
     public static Berthd launch(TestConfig config, String... extraArgs) throws IOException {
         Path configFile = config.write();
         Path log = config.dir().resolve("berthd.log");
-        List<String> cmd = new ArrayList<>(List.of(HOME.resolve("bin/berthd").toString(), "--config", configFile.toString()));
+        List<String> cmd = new ArrayList<>(config.launcher());
+        cmd.addAll(List.of(HOME.resolve("bin/berthd").toString(), "--config", configFile.toString()));
         cmd.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new Berthd(config.dir(), log, p);

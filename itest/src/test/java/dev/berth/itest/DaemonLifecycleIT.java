@@ -3,12 +3,18 @@ package dev.berth.itest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.cri.v1.VersionRequest;
+import dev.berth.testing.reliability.Fault;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -84,6 +90,46 @@ class DaemonLifecycleIT {
         assertThat(d.log()).contains("CRI IS NOT SERVING", "disabled by disabled_plugins");
         Berthctl.Result ls = Berthctl.run("-r", d.socket().toString(), "plugins", "ls");
         assertThat(ls.output()).containsPattern("io\\.berth\\.grpc\\.v1 +cri +skipped +disabled by disabled_plugins");
+    }
+
+    @Test
+    @Fault(value = "other local users, or host-network containers, reaching the CRI socket",
+            expect = "socket 0660, its directory 0711; berthd listens on no abstract unix socket")
+    void theCriSocketIsForOwnerAndGroupOnlyAndNoAbstractSocketIsOpen(Daemons.Session s) throws Exception {
+        Berthd d = s.start(s.config());
+        d.runtime().version(VersionRequest.getDefaultInstance());
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(d.socket(), LinkOption.NOFOLLOW_LINKS)))
+                .as("socket mode").isEqualTo("rw-rw----");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(d.socket().getParent())))
+                .as("socket directory mode").isEqualTo("rwx--x--x");
+        // abstract sockets ignore file permissions and every process in the network namespace (a hostNetwork
+        // container too) can connect to them: berthd must own none
+        Set<String> inodes = socketInodes(d.process().pid());
+        assertThat(inodes).as("berthd's sockets").isNotEmpty();
+        List<String> abstractOnes = Files.readAllLines(Path.of("/proc/net/unix")).stream().skip(1)
+                .map(l -> l.trim().split("\\s+"))
+                .filter(f -> f.length >= 8 && inodes.contains(f[6]) && f[7].startsWith("@"))
+                .map(f -> f[7]).toList();
+        assertThat(abstractOnes).as("abstract unix sockets of berthd").isEmpty();
+    }
+
+    /** Inode numbers of the sockets among {@code pid}'s open files. */
+    private static Set<String> socketInodes(long pid) throws java.io.IOException {
+        Set<String> out = new HashSet<>();
+        try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) {
+                        out.add(target.substring("socket:[".length(), target.length() - 1));
+                    }
+                } catch (java.io.IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return out;
     }
 
     @Test

@@ -13,16 +13,19 @@ import dev.berth.api.cri.v1.ImageStatusResponse;
 import dev.berth.api.cri.v1.ListImagesRequest;
 import dev.berth.api.cri.v1.PullImageRequest;
 import dev.berth.api.cri.v1.RemoveImageRequest;
+import dev.berth.itest.registry.HostileRegistry;
 import dev.berth.itest.registry.LocalRegistry;
 import dev.berth.itest.registry.Registries;
 import dev.berth.itest.registry.TestImages;
 import dev.berth.itest.registry.ThrottledProxy;
 import dev.berth.itest.registry.TokenServer;
+import dev.berth.testing.reliability.Fault;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +74,8 @@ class PullFaultsIT {
 
     // ---- token auth ------------------------------------------------------------------------------------------------
 
+    @Fault(value = "pull from a token-auth registry without or with wrong credentials",
+            expect = "UNAUTHENTICATED/PERMISSION_DENIED naming the registry; nothing kept; right credentials work")
     @Test
     void tokenAuthRegistryRefusesAnonymousPullsAndServesTheKubeletsUser(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start(LocalRegistry.options().tokenAuth("berth", "s3cret"));
@@ -107,6 +112,8 @@ class PullFaultsIT {
     }
 
     /** The kubelet sends each pull the pod's own pull secret: another pod's credentials must not be reused. */
+    @Fault(value = "a pull without credentials after one with them (bearer token)",
+            expect = "denied: one pull's token never serves another")
     @Test
     void aTokenObtainedWithOnePullsCredentialsIsNotReusedForAPullWithout(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start(LocalRegistry.options().tokenAuth("berth", "s3cret"));
@@ -121,6 +128,8 @@ class PullFaultsIT {
     }
 
     /** The same with basic auth: the cached basic header of one pull must not serve another pull. */
+    @Fault(value = "a pull without credentials after one with them (basic auth)",
+            expect = "denied: one pull's credentials never serve another")
     @Test
     void basicCredentialsOfOnePullAreNotReusedForAPullWithout(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.startWithAuth("berth", "s3cret");
@@ -136,6 +145,8 @@ class PullFaultsIT {
 
     // ---- corrupted content -----------------------------------------------------------------------------------------
 
+    @Fault(value = "registry serves a corrupted layer or config",
+            expect = "FAILED_PRECONDITION naming the digest; nothing corrupt kept; the next pull works")
     @Test
     void corruptedBlobFailsThePullNamingItsDigestAndKeepsNothing(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start();
@@ -172,6 +183,8 @@ class PullFaultsIT {
 
     // ---- interrupted downloads -------------------------------------------------------------------------------------
 
+    @Fault(value = "registry killed in the middle of a layer download, then back",
+            expect = "the pull resumes, or fails UNAVAILABLE cleanly and the next one works")
     @Test
     void registryKilledMidPullThenRestartedEitherResumesOrFailsCleanly(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start();
@@ -216,6 +229,8 @@ class PullFaultsIT {
         }
     }
 
+    @Fault(value = "registry down for longer than the retries",
+            expect = "UNAVAILABLE naming the registry; no ingest, no image; the next pull works")
     @Test
     void registryDownLongerThanTheRetriesFailsThePullCleanlyAndTheNextPullWorks(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start();
@@ -253,6 +268,8 @@ class PullFaultsIT {
         assertPulledCompletely(d, ref, proxy.host() + "/big@" + big.digest(), big);
     }
 
+    @Fault(value = "berthd killed (SIGKILL) in the middle of a pull",
+            expect = "after restart no half image is listed and the pull completes")
     @Test
     void berthdKilledMidPullRestartsAndCompletesThePull(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start();
@@ -340,6 +357,8 @@ class PullFaultsIT {
 
     // ---- concurrency -----------------------------------------------------------------------------------------------
 
+    @Fault(value = "four pulls of one image at once",
+            expect = "each layer downloaded once; one complete image")
     @Test
     void concurrentPullsOfOneImageShareEachLayerDownload(Daemons.Session s, Registries r) throws Exception {
         LocalRegistry reg = r.start(LocalRegistry.options().accessLog());
@@ -377,6 +396,106 @@ class PullFaultsIT {
                     .as("GETs of layer %s (%d bytes)", digest, layers.get(i).size()).isEqualTo(1);
         }
         assertPulledCompletely(d, ref, proxy.host() + "/shared@" + img.digest(), img);
+    }
+
+    // ---- hostile registry ------------------------------------------------------------------------------------------
+
+    @Test
+    @Fault(value = "registry serves a 100 MiB manifest (Content-Length says so)",
+            expect = "RESOURCE_EXHAUSTED naming max_manifest_size before reading it; nothing kept")
+    void aHugeManifestIsRefusedByItsLengthWithoutReadingIt(Daemons.Session s) throws Exception {
+        try (HostileRegistry reg = HostileRegistry.start()) {
+            reg.serveFiller("/v2/huge/manifests/1", TestImages.OCI_MANIFEST, 100L << 20, true);
+            assertHostilePullFails(s, reg, "huge:1", Status.Code.RESOURCE_EXHAUSTED, "max_manifest_size");
+            assertThat(reg.sent("/v2/huge/manifests/1")).as("manifest bytes sent").isLessThan(16L << 20);
+        }
+    }
+
+    @Test
+    @Fault(value = "registry streams an endless chunked manifest",
+            expect = "RESOURCE_EXHAUSTED naming max_manifest_size after at most that many bytes; nothing kept")
+    void anEndlessManifestIsCutOffAtTheManifestSizeCap(Daemons.Session s) throws Exception {
+        try (HostileRegistry reg = HostileRegistry.start()) {
+            reg.serveEndless("/v2/endless/manifests/1", TestImages.OCI_MANIFEST);
+            assertHostilePullFails(s, reg, "endless:1", Status.Code.RESOURCE_EXHAUSTED, "max_manifest_size");
+            assertThat(reg.sent("/v2/endless/manifests/1")).as("manifest bytes sent").isLessThan(16L << 20);
+        }
+    }
+
+    @Test
+    @Fault(value = "registry serves a manifest whose digest is not the one pulled",
+            expect = "FAILED_PRECONDITION digest mismatch; nothing kept")
+    void aManifestNotMatchingThePulledDigestIsRefused(Daemons.Session s) throws Exception {
+        try (HostileRegistry reg = HostileRegistry.start()) {
+            byte[] manifest = manifest(config(), layerDescriptor("sha256:" + "ab".repeat(32), 10));
+            String claimed = TestImages.sha256("something else".getBytes(StandardCharsets.UTF_8));
+            reg.serve("/v2/lying/manifests/" + claimed, TestImages.OCI_MANIFEST, manifest);
+            assertHostilePullFails(s, reg, "lying@" + claimed, Status.Code.FAILED_PRECONDITION, "digest mismatch");
+        }
+    }
+
+    @Test
+    @Fault(value = "registry sends a layer longer than its descriptor's size",
+            expect = "FAILED_PRECONDITION naming the blob; no ingest or blob kept")
+    void aLayerLongerThanItsDescriptorIsRefused(Daemons.Session s) throws Exception {
+        try (HostileRegistry reg = HostileRegistry.start()) {
+            String layer = layerRoutes(reg, "long", 1000);
+            reg.serveFiller("/v2/long/blobs/" + layer, "application/octet-stream", 5000, true);
+            assertHostilePullFails(s, reg, "long:1", Status.Code.FAILED_PRECONDITION, layer, "more than the 1000 bytes");
+        }
+    }
+
+    @Test
+    @Fault(value = "registry streams an endless layer",
+            expect = "FAILED_PRECONDITION once the descriptor's size is passed; no ingest or blob kept")
+    void anEndlessLayerIsCutOffAtItsDescriptorSize(Daemons.Session s) throws Exception {
+        try (HostileRegistry reg = HostileRegistry.start()) {
+            String layer = layerRoutes(reg, "endless", 1 << 20);
+            reg.serveEndless("/v2/endless/blobs/" + layer, "application/octet-stream");
+            assertHostilePullFails(s, reg, "endless:1", Status.Code.FAILED_PRECONDITION, layer);
+            assertThat(reg.sent("/v2/endless/blobs/" + layer)).as("layer bytes sent").isLessThan(32L << 20);
+        }
+    }
+
+    /** A manifest and config for {@code repo:1} naming one layer of {@code size} bytes; returns the layer's digest. */
+    private static String layerRoutes(HostileRegistry reg, String repo, long size) {
+        String layer = "sha256:" + "cd".repeat(32);
+        byte[] config = config();
+        reg.serve("/v2/" + repo + "/blobs/" + TestImages.sha256(config), TestImages.OCI_CONFIG, config);
+        reg.serve("/v2/" + repo + "/manifests/1", TestImages.OCI_MANIFEST, manifest(config, layerDescriptor(layer, size)));
+        return layer;
+    }
+
+    private static byte[] config() {
+        return ("{\"architecture\": \"" + TestImages.hostArchitecture() + "\", \"os\": \"linux\", \"config\": {}, "
+                + "\"rootfs\": {\"type\": \"layers\", \"diff_ids\": [\"sha256:" + "ef".repeat(32) + "\"]}}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String layerDescriptor(String digest, long size) {
+        return "{\"mediaType\": \"" + TestImages.OCI_LAYER_GZIP + "\", \"digest\": \"" + digest + "\", \"size\": " + size + "}";
+    }
+
+    private static byte[] manifest(byte[] config, String layer) {
+        return ("{\"schemaVersion\": 2, \"mediaType\": \"" + TestImages.OCI_MANIFEST + "\", \"config\": {\"mediaType\": \""
+                + TestImages.OCI_CONFIG + "\", \"digest\": \"" + TestImages.sha256(config) + "\", \"size\": " + config.length
+                + "}, \"layers\": [" + layer + "]}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The pull fails with {@code code} naming {@code inMessage}; the daemon serves on and kept nothing of it. */
+    private static void assertHostilePullFails(Daemons.Session s, HostileRegistry reg, String image, Status.Code code,
+                                               String... inMessage) throws Exception {
+        Berthd d = s.start(config(s, 2));
+        assertCode(() -> images(d).pullImage(pull(reg.host() + "/" + image)), code, inMessage);
+        assertThat(d.process().isAlive()).as("berthd alive").isTrue();
+        assertThat(d.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()).isEmpty();
+        Path content = content(d);
+        assertNoIngest(content);
+        assertBlobsIntact(content);
+        try (var blobs = Files.list(content.resolve("blobs/sha256"))) {
+            assertThat(blobs.map(p -> p.getFileName().toString()).toList()).as("blobs kept")
+                    .doesNotContain("cd".repeat(32), "ab".repeat(32));
+        }
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------------

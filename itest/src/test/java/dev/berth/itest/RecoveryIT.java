@@ -38,6 +38,7 @@ import dev.berth.api.cri.v1.StartContainerRequest;
 import dev.berth.api.cri.v1.StopContainerRequest;
 import dev.berth.api.cri.v1.StopPodSandboxRequest;
 import dev.berth.itest.registry.Registries;
+import dev.berth.testing.reliability.Fault;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -102,6 +103,8 @@ class RecoveryIT {
 
     // ------------------------------------------------------------------ 1. concurrency
 
+    @Fault(value = "twenty clients creating pods and containers at once while others list and poll stats",
+            expect = "no deadlock, List calls stay fast (p99 printed), the teardown leaves nothing")
     @Test
     @Timeout(value = 170, unit = TimeUnit.SECONDS)
     void twentyClientsAtOnceWhileOthersListAndTheTeardownLeavesNothing(Daemons.Session s, Registries r) throws Exception {
@@ -218,6 +221,8 @@ class RecoveryIT {
 
     // ------------------------------------------------------------------ 2. kill -9 during each lifecycle call
 
+    @Fault(value = "berthd killed (SIGKILL) during RunPodSandbox, CreateContainer, StartContainer, RemovePodSandbox",
+            expect = "after restart the state is truthful and cleanable; no leaked mounts, netns, processes")
     @Test
     @Timeout(value = 170, unit = TimeUnit.SECONDS)
     void sigkillInTheMiddleOfEachLifecycleCallLeavesATruthfulAndCleanableState(Daemons.Session s, Registries r)
@@ -322,6 +327,8 @@ class RecoveryIT {
 
     // ------------------------------------------------------------------ 3. SIGTERM leaves containers running
 
+    @Fault(value = "SIGTERM to berthd",
+            expect = "stops serving, containers keep running, a restart finds them")
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void gracefulStopLeavesContainersRunningAndARestartFindsThem(Daemons.Session s, Registries r) throws Exception {
@@ -363,6 +370,8 @@ class RecoveryIT {
 
     // ------------------------------------------------------------------ 4. chaos
 
+    @Fault(value = "chaos loop: random workloads and SIGKILLs of berthd",
+            expect = "after each restart every invariant holds")
     @Test
     @Timeout(value = 170, unit = TimeUnit.SECONDS)
     void chaosLoopOfRandomWorkloadsAndSigkills(Daemons.Session s, Registries r) throws Exception {

@@ -15,6 +15,7 @@ public final class TestConfig {
     private final List<String> topLevel = new ArrayList<>();
     private final List<String> tables = new ArrayList<>();
     private final List<String> grpc = new ArrayList<>();
+    private final List<String> launcher = new ArrayList<>();
 
     public TestConfig(Path dir) {
         this.dir = dir;
@@ -53,6 +54,16 @@ public final class TestConfig {
         Files.createDirectories(target);
         Files.copy(src, target.resolve(jarFileName));
         return this;
+    }
+
+    /** Runs berthd through {@code command}, e.g. {@code ("prlimit", "--nofile=256:256")} for a small fd table. */
+    public TestConfig launcher(String... command) {
+        launcher.addAll(List.of(command));
+        return this;
+    }
+
+    public List<String> launcher() {
+        return List.copyOf(launcher);
     }
 
     public Path file() {

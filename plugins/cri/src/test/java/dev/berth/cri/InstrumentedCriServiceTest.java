@@ -81,6 +81,43 @@ class InstrumentedCriServiceTest {
         assertThat(metrics.writeText()).contains("code=\"INTERNAL\"} 1");
     }
 
+    /** Found by CriFuzzIT: a 100 KiB image name quoted in a NOT_FOUND burst the trailer and came back INTERNAL. */
+    @Test
+    void descriptionsQuotingHugeInputsAreCutToFitTheTrailer() {
+        Recorder<VersionResponse> out = new Recorder<>();
+        String huge = "\u00fc".repeat(100_000);
+        rpc.unary("RemoveImage", VersionRequest.getDefaultInstance(), out, r -> {
+            throw BerthException.notFound("image \"%s\" not found", huge);
+        });
+        assertThat(out.status().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(out.status().getDescription()).startsWith("image \"\u00fc\u00fc").endsWith("(100018 chars)")
+                .hasSizeLessThan(ErrorMapping.MAX_DESCRIPTION + 20);
+    }
+
+    @Test
+    void aFullDiskOrFileTableAnywhereInTheCausesIsResourceExhaustedNotInternal() {
+        Recorder<VersionResponse> out = new Recorder<>();
+        rpc.unary("RunPodSandbox", VersionRequest.getDefaultInstance(), out, r -> {
+            throw new java.io.UncheckedIOException(new java.nio.file.FileSystemException("/var/lib/berth/x", null,
+                    "No space left on device"));
+        });
+        assertThat(out.status().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(out.status().getDescription()).startsWith("no space left on the device: ").contains("/var/lib/berth/x");
+
+        Recorder<VersionResponse> fds = new Recorder<>();
+        rpc.unary("PullImage", VersionRequest.getDefaultInstance(), fds, r -> {
+            throw new BerthException(ErrorKind.INTERNAL, "opening ingest", new java.io.IOException("Too many open files"));
+        });
+        assertThat(fds.status().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(fds.status().getDescription()).isEqualTo("out of file descriptors: opening ingest");
+
+        Recorder<VersionResponse> notFound = new Recorder<>();
+        rpc.unary("PullImage", VersionRequest.getDefaultInstance(), notFound, r -> {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "registry unreachable", new java.io.IOException("Too many open files"));
+        });
+        assertThat(notFound.status().getCode()).as("a kind chosen on purpose stays").isEqualTo(Status.Code.UNAVAILABLE);
+    }
+
     @Test
     void invalidRequestsNeverReachTheWork() {
         Recorder<VersionResponse> out = new Recorder<>();

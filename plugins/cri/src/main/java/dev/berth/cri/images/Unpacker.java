@@ -95,16 +95,18 @@ final class Unpacker {
     private void apply(Descriptor layer, Digest diffId, String chainId, String parent) {
         String key = EXTRACT_PREFIX + UUID.randomUUID() + " " + chainId;
         snapshots.prepare(key, parent, Map.of(SnapshotLabels.TARGET_REF, chainId));
-        boolean committed = false;
         try (ReaderAt blob = content.openReader(layer.digest())) {
             ApplyResult result = applier.apply(blob.inputStream(0), layer.mediaType(), snapshots.activeDir(key), options);
             DiffIds.verify(layer.digest().toString(), diffId, result);
             snapshots.commit(chainId, key, Map.of());
-            committed = true;
-        } finally {
-            if (!committed) {
-                removeQuietly(key);
+        } catch (RuntimeException e) {
+            try {
+                snapshots.remove(key);
+            } catch (RuntimeException cleanup) { // the unpack's failure is the one to report
+                LOG.warn("removing the snapshot {} of a failed unpack failed; start-up removes it: {}", key, cleanup.toString());
+                e.addSuppressed(cleanup);
             }
+            throw e;
         }
     }
 

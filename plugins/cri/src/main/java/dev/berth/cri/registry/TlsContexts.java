@@ -71,9 +71,9 @@ final class TlsContexts {
                 tm = new TrustAll();
             } else if (caFile != null && !caFile.isEmpty()) {
                 tm = new Either(jdkDefault(), fromPem(Path.of(caFile)));
-            } else if (km == null) {
-                return SSLContext.getDefault();
             } else {
+                // never SSLContext.getDefault(): its one-time class initialisation reads the JDK trust store, and if
+                // that fails (say no file descriptor is free at that moment) TLS stays broken for the life of the JVM
                 tm = jdkDefault();
             }
             SSLContext ctx = SSLContext.getInstance("TLS");

@@ -160,9 +160,14 @@ public final class OverlaySnapshotter implements Snapshotter {
                 throw BerthException.failedPrecondition("cannot remove snapshot %s: %d snapshot(s) have it as parent,"
                         + " e.g. %s", key, children.size(), children.get(0));
             }
+            Path dir = snapshots.resolve(Long.toString(r.id()));
+            if (r.kind() == Kind.ACTIVE) {
+                // An active snapshot's data is being thrown away: free its space before the metadata commit, which
+                // needs some itself and fails (closing the store) when an unpack has just filled the disk.
+                emptyQuietly(dir);
+            }
             db.remove(List.of(key));
             // From here on the directory has no record: if we crash, start-up removes it.
-            Path dir = snapshots.resolve(Long.toString(r.id()));
             removing = snapshots.resolve(REMOVING_PREFIX + r.id());
             try {
                 Files.move(dir, removing, StandardCopyOption.ATOMIC_MOVE);
@@ -176,6 +181,17 @@ public final class OverlaySnapshotter implements Snapshotter {
             FileTrees.deleteRecursively(removing);
         } catch (IOException e) {
             LOG.warn("snapshot {} removed, but deleting {} failed; start-up will retry: {}", key, removing, e.toString());
+        }
+    }
+
+    /** Deletes what is inside {@code dir}, keeping {@code dir}; failures are left to the removal that follows. */
+    private static void emptyQuietly(Path dir) {
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+            for (Path child : children) {
+                FileTrees.deleteRecursively(child);
+            }
+        } catch (IOException e) {
+            LOG.debug("emptying {} before its removal failed: {}", dir, e.toString());
         }
     }
 

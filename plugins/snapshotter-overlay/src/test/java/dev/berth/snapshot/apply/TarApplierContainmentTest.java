@@ -8,6 +8,7 @@ import dev.berth.core.diff.ApplyOptions;
 import dev.berth.core.diff.LayerMediaTypes;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.testing.reliability.Fault;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Hostile layers: each must fail with INVALID_ARGUMENT (or, where the tar is legal, be applied harmlessly) and must
  * leave everything outside the target exactly as it was.
  */
+@Fault(value = "hostile layer tar (.., absolute names, symlinks and hardlinks out, whiteouts, devices)",
+        expect = "INVALID_ARGUMENT or applied harmlessly; nothing outside the target changes")
 class TarApplierContainmentTest {
     @TempDir
     Path parent;
