@@ -9,6 +9,7 @@ import dev.berth.core.plugin.DaemonInfo;
 import dev.berth.core.plugin.PluginInfo;
 import dev.berth.core.plugin.PluginTypes;
 import dev.berth.cri.images.Images;
+import dev.berth.cri.metrics.PodMetrics;
 import dev.berth.cri.sandboxes.PodCidrList;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.status.RuntimeConditions;
@@ -32,7 +33,6 @@ public final class CriService {
     static final String RUNTIME_NAME = "berth";
     static final String RUNTIME_API_VERSION = "v1";
 
-    private static final String CONTAINERS = "issue #7, \"5. Runtime shim\"";
     private static final String LAST_RPCS = "issue #13, \"11. The last CRI RPCs\"";
 
     private final DaemonInfo daemon;
@@ -41,6 +41,7 @@ public final class CriService {
     private final Images images;
     private final PodSandboxes sandboxes;
     private final Containers containers;
+    private final PodMetrics metrics;
     private final StreamServer streams;
 
     /**
@@ -57,6 +58,7 @@ public final class CriService {
         this.images = images;
         this.sandboxes = sandboxes;
         this.containers = containers;
+        this.metrics = new PodMetrics(sandboxes, containers);
         this.streams = streams;
     }
 
@@ -176,12 +178,14 @@ public final class CriService {
         return b.build();
     }
 
+    /** cAdvisor-named metrics of every ready pod and its running containers. */
     public ListPodSandboxMetricsResponse listPodSandboxMetrics(ListPodSandboxMetricsRequest r) {
-        throw pending("ListPodSandboxMetrics", CONTAINERS);
+        return metrics.list();
     }
 
+    /** Every metric ListPodSandboxMetrics can report, with its labels. */
     public ListMetricDescriptorsResponse listMetricDescriptors(ListMetricDescriptorsRequest r) {
-        throw pending("ListMetricDescriptors", CONTAINERS);
+        return metrics.descriptors();
     }
 
     // ---- containers ----
