@@ -18,7 +18,7 @@ import java.util.List;
  * the pod's network namespace tell truthfully is here: no cache, swap or failcnt (the shim does not read them), no
  * filesystem capacity or inode metrics (cAdvisor's are of the whole filesystem, not the container).
  */
-public enum CadvisorMetric {
+enum CadvisorMetric {
     /** Whole seconds: the CRI carries unsigned integers only (the nanoseconds are in ContainerStats). */
     CPU_USAGE("container_cpu_usage_seconds_total", MetricType.COUNTER,
             "Cumulative cpu time consumed in seconds.", "cpu"),
@@ -60,12 +60,8 @@ public enum CadvisorMetric {
         this.extraKeys = List.of(extraKeys);
     }
 
-    public String metricName() {
-        return metricName;
-    }
-
     /** What ListMetricDescriptors says about this metric. */
-    public MetricDescriptor descriptor() {
+    MetricDescriptor descriptor() {
         List<String> keys = new ArrayList<>(MetricLabels.KEYS);
         keys.addAll(extraKeys);
         return MetricDescriptor.newBuilder().setName(metricName).setHelp(help).addAllLabelKeys(keys).build();
