@@ -9,6 +9,7 @@ import dev.berth.core.plugin.DaemonInfo;
 import dev.berth.core.plugin.PluginInfo;
 import dev.berth.core.plugin.PluginTypes;
 import dev.berth.cri.images.Images;
+import dev.berth.cri.metrics.PodMetrics;
 import dev.berth.cri.sandboxes.PodCidrList;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.status.RuntimeConditions;
@@ -32,14 +33,13 @@ public final class CriService {
     static final String RUNTIME_NAME = "berth";
     static final String RUNTIME_API_VERSION = "v1";
 
-    private static final String CONTAINERS = "issue #7, \"5. Runtime shim\"";
-
     private final DaemonInfo daemon;
     private final Supplier<List<PluginInfo>> plugins;
     private final RuntimeConditions conditions;
     private final Images images;
     private final PodSandboxes sandboxes;
     private final Containers containers;
+    private final PodMetrics metrics;
     private final StreamServer streams;
 
     /**
@@ -56,6 +56,7 @@ public final class CriService {
         this.images = images;
         this.sandboxes = sandboxes;
         this.containers = containers;
+        this.metrics = new PodMetrics(sandboxes, containers);
         this.streams = streams;
     }
 
@@ -124,10 +125,6 @@ public final class CriService {
                 .collect(Collectors.joining(",", "[", "]"));
     }
 
-    private static BerthException pending(String rpc, String owner) {
-        return BerthException.unimplemented("%s is not implemented yet (%s)", rpc, owner);
-    }
-
     // ---- pod sandboxes ----
     public RunPodSandboxResponse runPodSandbox(RunPodSandboxRequest r) {
         return sandboxes.run(r);
@@ -191,12 +188,14 @@ public final class CriService {
         return b.build();
     }
 
+    /** cAdvisor-named metrics of every ready pod and its running containers. */
     public ListPodSandboxMetricsResponse listPodSandboxMetrics(ListPodSandboxMetricsRequest r) {
-        throw pending("ListPodSandboxMetrics", CONTAINERS);
+        return metrics.list();
     }
 
+    /** Every metric ListPodSandboxMetrics can report, with its labels. */
     public ListMetricDescriptorsResponse listMetricDescriptors(ListMetricDescriptorsRequest r) {
-        throw pending("ListMetricDescriptors", CONTAINERS);
+        return metrics.descriptors();
     }
 
     // ---- containers ----

@@ -8,7 +8,10 @@ import dev.berth.core.metrics.Histogram;
 import dev.berth.core.metrics.Metrics;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class InstrumentedCriService {
     private static final Logger LOG = LoggerFactory.getLogger(InstrumentedCriService.class);
+    /** A quarter of gRPC's default 4 MiB receive limit. */
+    static final int CHUNK_BYTES = 1 << 20;
 
     private final Counter requests;
     private final Histogram latency;
@@ -32,6 +37,32 @@ public final class InstrumentedCriService {
     /** Runs one unary call and completes {@code out} with its response or its error status. */
     public <Q extends Message, R> void unary(String method, Q request, StreamObserver<R> out, Rpc<Q, R> rpc) {
         stream(method, request, out, (q, sink) -> sink.accept(rpc.call(q)));
+    }
+
+    /**
+     * Runs one of the CRI's streaming list calls ({@code StreamPodSandboxes} and its kind), the twins of the List
+     * calls for lists too big for one message: the unary list's items go out in responses of at most
+     * {@value #CHUNK_BYTES} bytes each (an empty list sends none).
+     */
+    public <Q extends Message, T extends Message, R> void chunked(String method, Q request, StreamObserver<R> out,
+                                                                 Rpc<Q, List<T>> list, Function<List<T>, R> response) {
+        stream(method, request, out, (q, sink) -> {
+            List<T> chunk = new ArrayList<>();
+            long bytes = 0;
+            for (T item : list.call(q)) {
+                int size = item.getSerializedSize() + 8; // with its field tag and length prefix
+                if (!chunk.isEmpty() && bytes + size > CHUNK_BYTES) {
+                    sink.accept(response.apply(chunk));
+                    chunk = new ArrayList<>();
+                    bytes = 0;
+                }
+                chunk.add(item);
+                bytes += size;
+            }
+            if (!chunk.isEmpty()) {
+                sink.accept(response.apply(chunk));
+            }
+        });
     }
 
     /** Runs one server-streaming call: every response the work produces is sent as it comes. */

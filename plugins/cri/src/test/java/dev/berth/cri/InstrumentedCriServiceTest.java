@@ -3,7 +3,10 @@ package dev.berth.cri;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.cri.v1.AuthConfig;
+import dev.berth.api.cri.v1.Image;
 import dev.berth.api.cri.v1.ImageSpec;
+import dev.berth.api.cri.v1.StreamImagesRequest;
+import dev.berth.api.cri.v1.StreamImagesResponse;
 import dev.berth.api.cri.v1.PullImageRequest;
 import dev.berth.api.cri.v1.StopContainerRequest;
 import dev.berth.api.cri.v1.VersionRequest;
@@ -46,6 +49,27 @@ class InstrumentedCriServiceTest {
         Status status() {
             return ((StatusRuntimeException) error).getStatus();
         }
+    }
+
+    @Test
+    void aStreamingListSendsItsItemsInOrderInChunksUnderTheLimit() {
+        List<Image> images = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            images.add(Image.newBuilder().setId(String.format("%04d", i)).addRepoTags("x".repeat(1000)).build());
+        }
+        Recorder<StreamImagesResponse> out = new Recorder<>();
+        rpc.chunked("StreamImages", StreamImagesRequest.getDefaultInstance(), out, q -> images,
+                items -> StreamImagesResponse.newBuilder().addAllImages(items).build());
+        assertThat(out.completed).isTrue();
+        assertThat(out.values).hasSizeBetween(3, 4)
+                .allMatch(r -> r.getSerializedSize() <= InstrumentedCriService.CHUNK_BYTES + 16);
+        assertThat(out.values.stream().flatMap(r -> r.getImagesList().stream())).containsExactlyElementsOf(images);
+
+        Recorder<StreamImagesResponse> empty = new Recorder<>();
+        rpc.chunked("StreamImages", StreamImagesRequest.getDefaultInstance(), empty, q -> List.<Image>of(),
+                items -> StreamImagesResponse.newBuilder().addAllImages(items).build());
+        assertThat(empty.values).isEmpty();
+        assertThat(empty.completed).isTrue();
     }
 
     @Test

@@ -615,4 +615,9 @@ public final class Containers implements AutoCloseable {
             return name + " (attempt " + attempt + ") in sandbox " + sandboxId;
         }
     }
+
+    /** The host pid of the container's first process, 0 unless it runs: metrics read its {@code /proc} entries. */
+    public long pid(String idOrPrefix) {
+        return shimStatus(record(idOrPrefix)).pid();
+    }
 }

@@ -42,4 +42,12 @@ public final class ImageServiceBinding extends ImageServiceGrpc.ImageServiceImpl
     public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> out) {
         rpc.unary("ImageFsInfo", request, out, cri::imageFsInfo);
     }
+
+    @Override
+    public void streamImages(StreamImagesRequest request, StreamObserver<StreamImagesResponse> out) {
+        rpc.chunked("StreamImages", request, out, q -> cri.listImages(q.hasFilter()
+                        ? ListImagesRequest.newBuilder().setFilter(q.getFilter()).build()
+                        : ListImagesRequest.getDefaultInstance()).getImagesList(),
+                items -> StreamImagesResponse.newBuilder().addAllImages(items).build());
+    }
 }

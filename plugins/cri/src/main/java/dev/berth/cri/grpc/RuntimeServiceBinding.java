@@ -164,4 +164,44 @@ public final class RuntimeServiceBinding extends RuntimeServiceGrpc.RuntimeServi
         ServerCallStreamObserver<ContainerEventResponse> call = (ServerCallStreamObserver<ContainerEventResponse>) out;
         rpc.stream("GetContainerEvents", request, out, (q, sink) -> cri.getContainerEvents(q, sink, call::isCancelled));
     }
+
+    @Override
+    public void streamPodSandboxes(StreamPodSandboxesRequest request, StreamObserver<StreamPodSandboxesResponse> out) {
+        rpc.chunked("StreamPodSandboxes", request, out, q -> cri.listPodSandbox(q.hasFilter()
+                        ? ListPodSandboxRequest.newBuilder().setFilter(q.getFilter()).build()
+                        : ListPodSandboxRequest.getDefaultInstance()).getItemsList(),
+                items -> StreamPodSandboxesResponse.newBuilder().addAllPodSandboxes(items).build());
+    }
+
+    @Override
+    public void streamContainers(StreamContainersRequest request, StreamObserver<StreamContainersResponse> out) {
+        rpc.chunked("StreamContainers", request, out, q -> cri.listContainers(q.hasFilter()
+                        ? ListContainersRequest.newBuilder().setFilter(q.getFilter()).build()
+                        : ListContainersRequest.getDefaultInstance()).getContainersList(),
+                items -> StreamContainersResponse.newBuilder().addAllContainers(items).build());
+    }
+
+    @Override
+    public void streamContainerStats(StreamContainerStatsRequest request, StreamObserver<StreamContainerStatsResponse> out) {
+        rpc.chunked("StreamContainerStats", request, out, q -> cri.listContainerStats(q.hasFilter()
+                        ? ListContainerStatsRequest.newBuilder().setFilter(q.getFilter()).build()
+                        : ListContainerStatsRequest.getDefaultInstance()).getStatsList(),
+                items -> StreamContainerStatsResponse.newBuilder().addAllContainerStats(items).build());
+    }
+
+    @Override
+    public void streamPodSandboxStats(StreamPodSandboxStatsRequest request, StreamObserver<StreamPodSandboxStatsResponse> out) {
+        rpc.chunked("StreamPodSandboxStats", request, out, q -> cri.listPodSandboxStats(q.hasFilter()
+                        ? ListPodSandboxStatsRequest.newBuilder().setFilter(q.getFilter()).build()
+                        : ListPodSandboxStatsRequest.getDefaultInstance()).getStatsList(),
+                items -> StreamPodSandboxStatsResponse.newBuilder().addAllPodSandboxStats(items).build());
+    }
+
+    @Override
+    public void streamPodSandboxMetrics(StreamPodSandboxMetricsRequest request,
+                                        StreamObserver<StreamPodSandboxMetricsResponse> out) {
+        rpc.chunked("StreamPodSandboxMetrics", request, out,
+                q -> cri.listPodSandboxMetrics(ListPodSandboxMetricsRequest.getDefaultInstance()).getPodMetricsList(),
+                items -> StreamPodSandboxMetricsResponse.newBuilder().addAllPodSandboxMetrics(items).build());
+    }
 }
