@@ -131,6 +131,13 @@ class PodMetricsIT {
         long txPackets = metric(p.getMetricsList(), "container_network_transmit_packets_total").getValue().getValue();
         long txBytes = metric(p.getMetricsList(), "container_network_transmit_bytes_total").getValue().getValue();
         assertThat(txPackets).isPositive();
+        // PodSandboxStats carries the same interface as the pod's network usage
+        dev.berth.api.cri.v1.NetworkUsage net = d.runtime().podSandboxStats(dev.berth.api.cri.v1.PodSandboxStatsRequest
+                .newBuilder().setPodSandboxId(pod).build()).getStats().getLinux().getNetwork();
+        assertThat(net.getDefaultInterface().getName()).isEqualTo("eth0");
+        assertThat(net.getInterfacesList()).extracting(dev.berth.api.cri.v1.NetworkInterfaceUsage::getName).containsExactly("eth0");
+        assertThat(net.getDefaultInterface().getTxBytes().getValue()).isGreaterThanOrEqualTo(txBytes);
+        assertThat(net.getTimestamp()).isPositive();
         // the pod's own view, read afterwards, has at least as much: the numbers are the pod's eth0, not the host's
         String eth0 = exec(d, id, "cat", "/proc/net/dev").lines().filter(l -> l.strip().startsWith("eth0:"))
                 .findFirst().orElseThrow();

@@ -165,7 +165,7 @@ public final class CriService {
     public PodSandboxStatsResponse podSandboxStats(PodSandboxStatsRequest r) {
         PodSandboxStatus pod = sandboxes.status(PodSandboxStatusRequest.newBuilder().setPodSandboxId(r.getPodSandboxId())
                 .build()).getStatus();
-        return PodSandboxStatsResponse.newBuilder().setStats(containers.podStats(pod)).build();
+        return PodSandboxStatsResponse.newBuilder().setStats(metrics.withNetwork(containers.podStats(pod))).build();
     }
 
     /** Stats of every ready pod the filter matches (id or id prefix, labels). */
@@ -178,7 +178,7 @@ public final class CriService {
             try {
                 PodSandboxStatus pod = sandboxes.status(PodSandboxStatusRequest.newBuilder().setPodSandboxId(p.getId())
                         .build()).getStatus();
-                b.addStats(containers.podStats(pod));
+                b.addStats(metrics.withNetwork(containers.podStats(pod)));
             } catch (BerthException e) {
                 if (e.kind() != ErrorKind.NOT_FOUND) {
                     throw e;

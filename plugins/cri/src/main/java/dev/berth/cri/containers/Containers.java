@@ -429,8 +429,8 @@ public final class Containers implements AutoCloseable {
     }
 
     /**
-     * A pod's stats: its running containers' stats, and their CPU and memory summed as the pod's. Network and
-     * process counts are not reported yet.
+     * A pod's stats: its running containers' stats, and their CPU and memory summed as the pod's. The CRI layer adds
+     * the pod's network ({@code metrics.PodMetrics.withNetwork}); process counts are not reported.
      */
     public dev.berth.api.cri.v1.PodSandboxStats podStats(dev.berth.api.cri.v1.PodSandboxStatus pod) {
         List<dev.berth.api.cri.v1.ContainerStats> each = new ArrayList<>();

@@ -11,9 +11,12 @@ import dev.berth.api.cri.v1.PodSandboxFilter;
 import dev.berth.api.cri.v1.PodSandboxMetrics;
 import dev.berth.api.cri.v1.PodSandboxState;
 import dev.berth.api.cri.v1.PodSandboxStateValue;
+import dev.berth.api.cri.v1.NetworkInterfaceUsage;
+import dev.berth.api.cri.v1.NetworkUsage;
 import dev.berth.api.cri.v1.PodSandboxStats;
 import dev.berth.api.cri.v1.PodSandboxStatus;
 import dev.berth.api.cri.v1.PodSandboxStatusRequest;
+import dev.berth.api.cri.v1.UInt64Value;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.cri.containers.Containers;
@@ -33,6 +36,8 @@ import java.util.Optional;
  * and containers that are gone drop out at once.
  */
 public final class PodMetrics {
+    /** The interface CNI gives every pod. */
+    private static final String DEFAULT_INTERFACE = "eth0";
     private final PodSandboxes sandboxes;
     private final Containers containers;
     private final NetDev netDev;
@@ -82,6 +87,36 @@ public final class PodMetrics {
         PodSandboxStats stats = containers.podStats(status);
         List<InterfaceCounters> network = netns.isEmpty() ? List.of() : network(Path.of(netns), stats);
         return PodMetricsConversion.toMetrics(stats, images(id), network, nanos(clock.instant()));
+    }
+
+    /**
+     * {@code stats} with the pod's network usage ({@code linux.network}): every interface but loopback, eth0 (the
+     * CNI interface) as the default one. Unchanged for host-network pods and pods with no running container, whose
+     * namespace no process of theirs can be read through.
+     */
+    public PodSandboxStats withNetwork(PodSandboxStats stats) {
+        String netns = sandboxes.sandbox(stats.getAttributes().getId()).status().netnsPath();
+        List<InterfaceCounters> network = netns.isEmpty() ? List.of() : network(Path.of(netns), stats);
+        if (network.isEmpty()) {
+            return stats;
+        }
+        NetworkUsage.Builder usage = NetworkUsage.newBuilder().setTimestamp(nanos(clock.instant()));
+        for (InterfaceCounters i : network) {
+            NetworkInterfaceUsage u = NetworkInterfaceUsage.newBuilder().setName(i.name())
+                    .setRxBytes(u(i.rxBytes())).setRxErrors(u(i.rxErrors()))
+                    .setTxBytes(u(i.txBytes())).setTxErrors(u(i.txErrors())).build();
+            usage.addInterfaces(u);
+            if (i.name().equals(DEFAULT_INTERFACE) || !usage.hasDefaultInterface()) {
+                usage.setDefaultInterface(u);
+            }
+        }
+        PodSandboxStats.Builder b = stats.toBuilder();
+        b.getLinuxBuilder().setNetwork(usage);
+        return b.build();
+    }
+
+    private static UInt64Value u(long v) {
+        return UInt64Value.newBuilder().setValue(v).build();
     }
 
     /** Read through the first running container still in the pod's namespace; none when no container runs. */
