@@ -355,6 +355,47 @@ class PullFaultsIT {
         assertPulledCompletely(d, ref, proxy.host() + "/big@" + big.digest(), big);
     }
 
+    @Fault(value = "the kubelet's PullImage deadline passes mid-download",
+            expect = "the download stops within seconds; no ingest, blob or image left; a later pull works")
+    @Test
+    void aPullWhoseClientDeadlinePassesStopsDownloadingAndLeavesNothing(Daemons.Session s, Registries r) throws Exception {
+        LocalRegistry reg = r.start();
+        TestImages.Pushed big = reg.push(r.build(TestImages.busybox().randomLayer("data/big.bin", BIG_LAYER, 47), "1"), "big:1");
+        TestImages.Blob layer = biggest(big);
+        ThrottledProxy proxy = r.throttle(reg, RATE / 8); // 3 MiB/s: the 64 MiB layer would take ~20 s
+        String ref = proxy.host() + "/big:1";
+        Berthd d = s.start(config(s, 3));
+        Path content = content(d);
+        assertThatThrownBy(() -> ImageServiceGrpc.newBlockingStub(d.channel().channel())
+                .withDeadlineAfter(3, TimeUnit.SECONDS).pullImage(pull(ref)))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        Instant gone = Instant.now();
+        // berthd notices within its poll period, drops the connection and removes its ingest
+        long served = -1;
+        Instant until = gone.plusSeconds(15);
+        while (Instant.now().isBefore(until)) {
+            long now = proxy.responseBytes();
+            boolean quiet = now == served;
+            served = now;
+            if (quiet && ingests(content).isEmpty()) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        System.out.printf("a pull past its deadline stopped within %d ms, after %d bytes were served%n",
+                Duration.between(gone, Instant.now()).toMillis(), served);
+        assertThat(ingests(content)).as("ingests left").isEmpty();
+        assertThat(served).as("berthd stopped reading the layer").isLessThan(BIG_LAYER);
+        assertThat(d.log()).contains("pull of " + ref + " cancelled: the client has gone");
+        assertThat(blob(content, layer.digest())).as("the big layer").doesNotExist();
+        assertThat(d.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()).isEmpty();
+        assertBlobsIntact(content);
+
+        String imageRef = images(d).pullImage(pull(ref)).getImageRef();
+        assertThat(imageRef).isEqualTo(big.configDigest());
+    }
+
     // ---- concurrency -----------------------------------------------------------------------------------------------
 
     @Fault(value = "four pulls of one image at once",
@@ -558,6 +599,12 @@ class PullFaultsIT {
         }
         assertNoIngest(content);
         assertBlobsIntact(content);
+    }
+
+    private static List<String> ingests(Path content) throws IOException {
+        try (var list = Files.list(content.resolve("ingest"))) {
+            return list.map(p -> p.getFileName().toString()).toList();
+        }
     }
 
     private static void assertNoIngest(Path content) throws IOException {

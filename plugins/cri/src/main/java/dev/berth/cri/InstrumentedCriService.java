@@ -72,7 +72,11 @@ public final class InstrumentedCriService {
         Status status;
         try {
             RequestValidator.validate(request);
-            rpc.call(request, out::onNext);
+            io.grpc.Context call = io.grpc.Context.current();
+            CallCancellation.during(call::isCancelled, v -> {
+                rpc.call(request, out::onNext);
+                return null;
+            });
             status = Status.OK;
         } catch (Throwable t) { // one call's failure, even a bug, must not take the server down
             status = ErrorMapping.toStatus(t, requestId);

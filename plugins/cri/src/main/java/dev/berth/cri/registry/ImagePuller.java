@@ -6,6 +6,7 @@ import dev.berth.core.content.Digest;
 import dev.berth.core.content.Writer;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.cri.CallCancellation;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -39,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * leaves no ingest behind and no lease.
  */
 public final class ImagePuller implements AutoCloseable {
+    /** How often a pull waiting for downloads checks that its client still waits. */
+    private static final long CANCEL_POLL_MS = 100;
     private static final Logger LOG = LoggerFactory.getLogger(ImagePuller.class);
     private static final Duration LEASE_EXPIRY = Duration.ofHours(1);
     private static final String INGEST_PREFIX = "pull-";
@@ -218,7 +222,9 @@ public final class ImagePuller implements AutoCloseable {
         List<BlobDownloads.Download> joined = new ArrayList<>();
         try {
             for (Descriptor layer : layers) {
-                slots.acquire();
+                while (!slots.tryAcquire(CANCEL_POLL_MS, TimeUnit.MILLISECONDS)) {
+                    checkClient(ref);
+                }
                 if (failure.get() != null) {
                     slots.release();
                     break;
@@ -234,11 +240,13 @@ public final class ImagePuller implements AutoCloseable {
             }
             for (BlobDownloads.Download d : joined) {
                 try {
-                    d.done().get();
+                    awaitDownload(d, ref);
                 } catch (ExecutionException e) {
                     failure.compareAndSet(null, e.getCause());
                 }
             }
+        } catch (BerthException e) {
+            failure.compareAndSet(null, e); // the client went: stop what only this pull wanted
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             failure.compareAndSet(null, new BerthException(ErrorKind.CANCELLED, "pull of " + ref + " interrupted"));
@@ -258,6 +266,27 @@ public final class ImagePuller implements AutoCloseable {
             d.done().handle((v, e) -> null).join();
         }
         throw asBerth(f, ref);
+    }
+
+    /** Waits for one download, checking now and then that the client still waits for the pull. */
+    private static void awaitDownload(BlobDownloads.Download d, ImageReference ref)
+            throws ExecutionException, InterruptedException {
+        while (true) {
+            try {
+                d.done().get(CANCEL_POLL_MS, TimeUnit.MILLISECONDS);
+                return;
+            } catch (TimeoutException e) {
+                checkClient(ref);
+            }
+        }
+    }
+
+    /** CANCELLED when the CRI client of this pull has gone (cancelled, or past its deadline). */
+    private static void checkClient(ImageReference ref) {
+        if (CallCancellation.requested()) {
+            throw new BerthException(ErrorKind.CANCELLED, "pull of " + ref + " cancelled: the client has gone "
+                    + "(cancelled, or past its deadline)");
+        }
     }
 
     private void download(ImageReference ref, Credentials creds, Descriptor layer, BlobDownloads.Download dl) {

@@ -210,7 +210,7 @@ public final class RegistryClient {
             }
             Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
             HttpResponse<InputStream> resp = transport.get(ep, ref.path() + "/blobs/" + blob.digest(), scope(ref), headers);
-            try (InputStream in = watched(resp, ep)) {
+            try (InputStream in = CancelWatch.watch(watched(resp, ep), cancelled)) {
                 int s = resp.statusCode();
                 if (s == 404) {
                     throw BerthException.notFound("%s: not found at %s", what, ep.base());
@@ -276,6 +276,9 @@ public final class RegistryClient {
             } catch (IOException e) {
                 if (filled > 0) {
                     append(writer, buf, filled, size, what);
+                }
+                if (cancelled.getAsBoolean()) { // CancelWatch closed the body under the reader
+                    throw new BerthException(ErrorKind.CANCELLED, what + ": download cancelled");
                 }
                 throw e;
             }

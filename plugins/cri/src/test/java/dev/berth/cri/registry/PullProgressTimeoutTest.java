@@ -68,6 +68,26 @@ class PullProgressTimeoutTest {
     }
 
     @Test
+    void aPullWhoseClientHasGoneStopsAndLeavesNothing() {
+        Digest layer = image.amd64.layerDigests().get(0);
+        registry.stallHalfway.add(layer); // the download would wait 30 s; the client goes after 300 ms
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> dev.berth.cri.CallCancellation.during(
+                () -> System.nanoTime() - t0 > Duration.ofMillis(300).toNanos(),
+                v -> {
+                    puller(Duration.ZERO).pull(ref(), Credentials.none(), AMD64);
+                    return null;
+                }))
+                .isInstanceOfSatisfying(BerthException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.CANCELLED))
+                .hasMessageContaining("pull of " + ref() + " cancelled: the client has gone");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("well before the 30 s stall ends").isLessThan(Duration.ofSeconds(10));
+        assertThat(store.info(layer)).isEmpty();
+        assertThat(store.ingests()).isEmpty();
+        assertThat(store.leases()).isEmpty();
+        assertThat(dev.berth.cri.CallCancellation.requested()).as("outside the call").isFalse();
+    }
+
+    @Test
     void aSlowButSteadyRegistryIsNotCut() {
         registry.trickleMs = TIMEOUT.toMillis() / 4; // each blob takes twice the timeout, in steps well within it
         PulledImage img = puller(TIMEOUT).pull(ref(), Credentials.none(), AMD64);

@@ -1,0 +1,37 @@
+package dev.berth.cri;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * Whether the client of the CRI call this thread serves has gone: it cancelled, or its deadline passed. Long work (a
+ * pull waiting for its layer downloads) polls this and stops, cleaning up, instead of running on for nobody.
+ * Nothing is interrupted: an interrupt would close the FileChannels the content store and the metadata stores write
+ * through. Outside a call it is never true.
+ */
+public final class CallCancellation {
+    private static final ThreadLocal<BooleanSupplier> CURRENT = new ThreadLocal<>();
+
+    private CallCancellation() {
+    }
+
+    /** Whether the current call's client has gone. */
+    public static boolean requested() {
+        BooleanSupplier s = CURRENT.get();
+        return s != null && s.getAsBoolean();
+    }
+
+    /** Runs {@code work} as a call whose client is gone once {@code cancelled} says so. */
+    public static void during(BooleanSupplier cancelled, Rpc<Void, Void> work) throws Exception {
+        BooleanSupplier outer = CURRENT.get();
+        CURRENT.set(cancelled);
+        try {
+            work.call(null);
+        } finally {
+            if (outer == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(outer);
+            }
+        }
+    }
+}
