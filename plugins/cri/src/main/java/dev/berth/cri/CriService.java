@@ -16,6 +16,7 @@ import dev.berth.cri.status.RuntimeConditions;
 import dev.berth.cri.streaming.StreamServer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -288,6 +289,45 @@ public final class CriService {
     }
 
     /** Writes a checkpoint archive of the running container to {@code location}; the container keeps running. */
+    /**
+     * In-place pod resize: the kubelet calls this after it has resized the pod's cgroup, as a best-effort hook.
+     * Berth has nothing more to apply: its pod-level process (the pid namespace holder) lives below that cgroup, and
+     * each container's own limits arrive through UpdateContainerResources. So the call checks that the pod exists
+     * and that the values could be limits at all.
+     */
+    public UpdatePodSandboxResourcesResponse updatePodSandboxResources(UpdatePodSandboxResourcesRequest r) {
+        sandboxes.sandbox(r.getPodSandboxId());
+        checkLimits("overhead", r.getOverhead());
+        checkLimits("resources", r.getResources());
+        return UpdatePodSandboxResourcesResponse.getDefaultInstance();
+    }
+
+    private static void checkLimits(String field, dev.berth.api.cri.v1.LinuxContainerResources l) {
+        Map<String, Long> nonNegative = Map.of("cpu_period", l.getCpuPeriod(), "cpu_shares", l.getCpuShares(),
+                "memory_limit_in_bytes", l.getMemoryLimitInBytes(), "memory_swap_limit_in_bytes",
+                l.getMemorySwapLimitInBytes());
+        nonNegative.forEach((name, v) -> {
+            if (v < 0) {
+                throw BerthException.invalidArgument("%s.%s %d is negative", field, name, v);
+            }
+        });
+        if (l.getOomScoreAdj() < -1000 || l.getOomScoreAdj() > 1000) {
+            throw BerthException.invalidArgument("%s.oom_score_adj %d is outside -1000..1000", field, l.getOomScoreAdj());
+        }
+    }
+
+    public CheckpointPodResponse checkpointPod(CheckpointPodRequest r) {
+        throw pending("CheckpointPod");
+    }
+
+    public RestorePodResponse restorePod(RestorePodRequest r) {
+        throw pending("RestorePod");
+    }
+
+    private static BerthException pending(String rpc) {
+        return BerthException.unimplemented("%s is not implemented yet (issue #13, \"11. The last CRI RPCs\")", rpc);
+    }
+
     public CheckpointContainerResponse checkpointContainer(CheckpointContainerRequest r) {
         containers.checkpoint(r);
         return CheckpointContainerResponse.getDefaultInstance();

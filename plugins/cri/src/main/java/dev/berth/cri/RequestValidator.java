@@ -36,6 +36,7 @@ final class RequestValidator {
             Map.entry("AttachRequest", List.of("container_id")),
             Map.entry("PortForwardRequest", List.of("pod_sandbox_id")),
             Map.entry("CheckpointContainerRequest", List.of("container_id")),
+            Map.entry("UpdatePodSandboxResourcesRequest", List.of("pod_sandbox_id")),
             Map.entry("UpdateRuntimeConfigRequest", List.of("runtime_config")),
             Map.entry("PullImageRequest", List.of("image")),
             Map.entry("ImageStatusRequest", List.of("image")),
