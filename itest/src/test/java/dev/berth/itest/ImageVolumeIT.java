@@ -43,7 +43,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Image volumes (CRI {@code Mount.image}, KEP-4639) through a real berthd, runc and overlayfs: a second image with
  * {@code /data/hello.txt} mounted read-only into a busybox container, whole and by sub path; the requests that must
  * fail, leaving nothing behind; and RemoveImage of a mounted image, which removes the record while the container
- * keeps its files until it goes.
+ * keeps its files, across a daemon restart too, until it goes.
  */
 @ExtendWith({Daemons.class, Registries.Extension.class})
 class ImageVolumeIT {
@@ -51,6 +51,7 @@ class ImageVolumeIT {
 
     private final List<Berthd> daemons = new ArrayList<>();
     private final String cgroupParent = "/berth-it-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    private TestConfig config;
     private Path dir;
     private Berthd d;
     private String busybox;
@@ -143,7 +144,13 @@ class ImageVolumeIT {
         assertThat(exec(id, "cat", "/vol/data/hello.txt").getStdout().toStringUtf8()).isEqualTo(HELLO);
         assertThat(exec(id, "cat", "/vol/etc/berth-test").getStdout().toStringUtf8()).isEqualTo("volume\n");
 
+        assertThat(d.terminate()).isZero(); // a restart (and its start-up collection) keeps the view and its mount
+        d = s.start(config);
+        daemons.add(d);
+        assertThat(exec(id, "cat", "/vol/data/hello.txt").getStdout().toStringUtf8()).isEqualTo(HELLO);
+
         remove(id);
+        assertThat(mountsUnder(dir).stream().filter(p -> p.toString().contains("/image-volumes/"))).isEmpty();
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!snapshotDirs().equals(busyboxDirs) && System.nanoTime() < deadline) {
             Thread.sleep(100);
@@ -162,9 +169,9 @@ class ImageVolumeIT {
 
     /** berthd with GC every second, the busybox image and the volume image pulled. */
     private void start(Daemons.Session s, Registries r) throws Exception {
-        TestConfig c = s.config().append("[plugins.\"io.berth.grpc.v1.cri\"]\ngc_interval = \"1s\"\n");
-        dir = c.dir();
-        d = s.start(c);
+        config = s.config().append("[plugins.\"io.berth.grpc.v1.cri\"]\ngc_interval = \"1s\"\n");
+        dir = config.dir();
+        d = s.start(config);
         daemons.add(d);
         LocalRegistry reg = r.start();
         TestImages.Pushed bb = reg.push(r.build(TestImages.busybox(), "1"), "busybox:1");
