@@ -40,4 +40,10 @@ public record ContainerSpec(String id, String name, PodContext pod, List<Mount> 
         annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
         runtimePath = runtimePath == null ? "" : runtimePath;
     }
+
+    /** This spec with {@code mounts} instead of its own. */
+    public ContainerSpec withMounts(List<ContainerMount> mounts) {
+        return new ContainerSpec(id, name, pod, rootfs, image, command, args, env, workingDir, tty, stdin, stdinOnce,
+                logPath, mounts, devices, resources, security, labels, annotations, runtimePath);
+    }
 }

@@ -177,6 +177,7 @@ public final class TestImages {
         private String marker = "berth-itest";
         private final Map<String, String> extraFiles = new LinkedHashMap<>();
         private final Map<String, long[]> randomFiles = new LinkedHashMap<>();
+        private final Map<String, String> symlinks = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -222,6 +223,12 @@ public final class TestImages {
         /** One more layer with a single file, e.g. {@code ("data/x.txt", "x")} (path without leading slash). */
         public Builder extraLayer(String path, String content) {
             extraFiles.put(path, content);
+            return this;
+        }
+
+        /** One more layer with a single symlink, e.g. {@code ("data/up", "../..")} (path without leading slash). */
+        public Builder symlinkLayer(String path, String target) {
+            symlinks.put(path, target);
             return this;
         }
 
@@ -276,6 +283,14 @@ public final class TestImages {
                     t.dir(parent, 0755, 0, 0);
                 }
                 layers.add(t.file(f.getKey(), 0644, 0, 0, f.getValue().getBytes(StandardCharsets.UTF_8)).finish());
+            }
+            for (Map.Entry<String, String> l : symlinks.entrySet()) {
+                TarWriter t = new TarWriter();
+                String parent = l.getKey().contains("/") ? l.getKey().substring(0, l.getKey().lastIndexOf('/')) : "";
+                if (!parent.isEmpty()) {
+                    t.dir(parent, 0755, 0, 0);
+                }
+                layers.add(t.symlink(l.getKey(), l.getValue()).finish());
             }
             for (Map.Entry<String, long[]> f : randomFiles.entrySet()) {
                 byte[] data = new byte[(int) f.getValue()[0]];

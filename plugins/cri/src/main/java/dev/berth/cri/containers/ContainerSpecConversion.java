@@ -24,6 +24,7 @@ import dev.berth.cri.SecurityProfiles;
 import dev.berth.cri.sandboxes.SandboxConfigConversion;
 import dev.berth.cri.registry.ImageConfig;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +37,13 @@ final class ContainerSpecConversion {
     private ContainerSpecConversion() {
     }
 
+    /**
+     * @param imageVolumes the mounts of each image volume's view, by index in {@code c}'s mounts (see
+     *                     {@link ImageVolumes})
+     */
     static ContainerSpec toSpec(String id, ContainerConfig c, SandboxStatus pod, ImageConfig image,
-                                List<dev.berth.core.mount.Mount> rootfs, String logPath, String runtimePath) {
+                                List<dev.berth.core.mount.Mount> rootfs, String logPath, String runtimePath,
+                                Map<Integer, List<dev.berth.core.mount.Mount>> imageVolumes) {
         LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
         SandboxConfigConversion.rejectUserNamespace(sc.getNamespaceOptions(), "config.linux.security_context.namespace_options");
         if (sc.getPrivileged() && !pod.config().security().privileged()) {
@@ -51,7 +57,7 @@ final class ContainerSpecConversion {
                 c.getCommandList(), c.getArgsList(),
                 c.getEnvsList().stream().map(kv -> kv.getKey() + "=" + kv.getValue().toStringUtf8()).toList(),
                 c.getWorkingDir(), c.getTty(), c.getStdin(), c.getStdinOnce(), logPath,
-                mounts(c.getMountsList()),
+                mounts(c.getMountsList(), imageVolumes),
                 c.getDevicesList().stream()
                         .map(d -> new DeviceMapping(d.getContainerPath(), d.getHostPath(), d.getPermissions())).toList(),
                 resources(c.getLinux().getResources()), security(sc), c.getLabelsMap(), c.getAnnotationsMap(),
@@ -104,19 +110,27 @@ final class ContainerSpecConversion {
                 info.getOrDefault(SandboxStatus.INFO_SHM, ""), pc.cgroupParent(), pc.sysctls());
     }
 
-    private static List<ContainerMount> mounts(List<Mount> ms) {
-        return ms.stream().map(m -> {
-            if (m.hasImage() && !m.getImage().getImage().isEmpty()) {
-                throw BerthException.invalidArgument("mounts: image volume %s at %s is not supported",
-                        m.getImage().getImage(), m.getContainerPath());
+    private static List<ContainerMount> mounts(List<Mount> ms, Map<Integer, List<dev.berth.core.mount.Mount>> imageVolumes) {
+        List<ContainerMount> out = new ArrayList<>(ms.size());
+        for (int i = 0; i < ms.size(); i++) {
+            Mount m = ms.get(i);
+            if (ImageVolumes.isImage(m)) {
+                List<dev.berth.core.mount.Mount> view = imageVolumes.get(i);
+                if (view == null) {
+                    throw new IllegalStateException("image volume " + i + " has no view");
+                }
+                // "All OCI mounts are per feature definition readonly" (CRI Mount.image): readonly = false changes nothing
+                out.add(ContainerMount.ofImage(m.getContainerPath(), view, m.getImageSubPath(), m.getRecursiveReadOnly()));
+                continue;
             }
             ContainerMount.Propagation p = switch (m.getPropagation()) {
                 case PROPAGATION_HOST_TO_CONTAINER -> ContainerMount.Propagation.HOST_TO_CONTAINER;
                 case PROPAGATION_BIDIRECTIONAL -> ContainerMount.Propagation.BIDIRECTIONAL;
                 default -> ContainerMount.Propagation.PRIVATE;
             };
-            return new ContainerMount(m.getContainerPath(), m.getHostPath(), m.getReadonly(), p, m.getRecursiveReadOnly());
-        }).toList();
+            out.add(new ContainerMount(m.getContainerPath(), m.getHostPath(), m.getReadonly(), p, m.getRecursiveReadOnly()));
+        }
+        return out;
     }
 
     static Resources resources(LinuxContainerResources r) {

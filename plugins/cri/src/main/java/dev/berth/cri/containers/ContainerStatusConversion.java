@@ -62,7 +62,7 @@ final class ContainerStatusConversion {
                 .setMessage(s.message())
                 .putAllLabels(c.getLabelsMap())
                 .putAllAnnotations(c.getAnnotationsMap())
-                .addAllMounts(c.getMountsList())
+                .addAllMounts(c.getMountsList().stream().map(ImageVolumes::reported).toList())
                 .setLogPath(r.logPath())
                 .setResources(ContainerResources.newBuilder().setLinux(c.getLinux().getResources()));
         if (s.user() != null) {

@@ -112,6 +112,7 @@ public final class Containers implements AutoCloseable {
                 LOG.warn("container {}: its create was cut short (the runtime never recorded it); removing it", r.id());
                 if (snapshots != null) {
                     quietly(() -> snapshots.remove(r.snapshotKey()));
+                    quietly(() -> ImageVolumes.remove(snapshots, r.id(), r.containerConfig()));
                 }
                 store.remove(r.id());
             }
@@ -129,8 +130,10 @@ public final class Containers implements AutoCloseable {
             List<String> orphans = new ArrayList<>();
             snapshots.walk(i -> i.kind() == dev.berth.core.snapshot.Kind.ACTIVE && i.name().matches("[0-9a-f]{64}")
                     && !records.containsKey(i.name()), i -> orphans.add(i.name()));
+            snapshots.walk(i -> i.kind() == dev.berth.core.snapshot.Kind.VIEW && ImageVolumes.owner(i.name()) != null
+                    && !records.containsKey(ImageVolumes.owner(i.name())), i -> orphans.add(i.name()));
             for (String key : orphans) {
-                LOG.warn("container layer {}: no container record; removing it", key);
+                LOG.warn("container layer or image volume {}: no container record; removing it", key);
                 quietly(() -> snapshots.remove(key));
             }
         }
@@ -181,6 +184,7 @@ public final class Containers implements AutoCloseable {
             throw BerthException.failedPrecondition("image \"%s\" (%s) was pulled but not unpacked; pull it again with a snapshotter running",
                     ref, image.id());
         }
+        Map<Integer, ImageRecord> volumeImages = ImageVolumes.resolve(r.getConfig().getMountsList(), images);
         ImageConfig imageConfig = images.config(image);
         String logPath = ContainerSpecConversion.logPath(sandbox.status().config(), r.getConfig());
         String id = Ids.random();
@@ -194,9 +198,10 @@ public final class Containers implements AutoCloseable {
             long t1 = System.nanoTime();
             List<Mount> rootfs = snapshots.prepare(id, image.snapshot(), Map.of());
             layer = true;
+            Map<Integer, List<Mount>> volumes = ImageVolumes.prepare(snapshots, id, volumeImages);
             long t2 = System.nanoTime();
             ContainerSpec spec = ContainerSpecConversion.toSpec(id, r.getConfig(), sandbox.status(), imageConfig, rootfs, logPath,
-                    sandbox.handler().runtimePath());
+                    sandbox.handler().runtimePath(), volumes);
             shim.create(spec);
             LOG.debug("container {}: record in {} ms, layer in {} ms, runtime create in {} ms", id, (t1 - t0) / 1_000_000,
                     (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
@@ -204,6 +209,7 @@ public final class Containers implements AutoCloseable {
             if (layer) {
                 quietly(() -> snapshots.remove(id));
             }
+            quietly(() -> ImageVolumes.remove(snapshots, id, r.getConfig()));
             store.remove(id);
             throw e;
         }
@@ -226,7 +232,10 @@ public final class Containers implements AutoCloseable {
         shim(r.runtime()).stop(r.id(), r.stopSignal(), timeout);
     }
 
-    /** Force-stops and removes the container and its writable layer; removing an absent container succeeds. */
+    /**
+     * Force-stops and removes the container, its writable layer and its image volumes' views; removing an absent
+     * container succeeds.
+     */
     public void remove(String idOrPrefix) {
         Optional<ContainerRecord> found = find(idOrPrefix);
         if (found.isEmpty()) {
@@ -244,6 +253,7 @@ public final class Containers implements AutoCloseable {
             LOG.warn("container {}: runtime {} is not running; removing the record only", r.id(), r.runtime());
         }
         if (snapshots != null) {
+            ImageVolumes.remove(snapshots, r.id(), r.containerConfig());
             try {
                 snapshots.remove(r.snapshotKey());
             } catch (BerthException e) {

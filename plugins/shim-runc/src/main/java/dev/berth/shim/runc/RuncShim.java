@@ -191,7 +191,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         return status(id);
     }
 
-    /** Mounts the rootfs, writes config.json and has conmon run runc create. */
+    /** Mounts the rootfs and the image volumes, writes config.json and has conmon run runc create. */
     private ContainerRecord launch(ContainerSpec spec, ContainerDirs d, Path runtime) throws IOException {
         Instant created = Instant.now();
         long t0 = System.nanoTime();
@@ -199,8 +199,9 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         Files.createDirectories(d.exitDir());
         Files.createDirectories(d.persistDir());
         Mounts.mount(spec.rootfs(), d.rootfs());
+        ContainerSpec mounted = ImageVolumes.mount(spec, d.bundle());
         long t1 = System.nanoTime();
-        String config = specs.build(spec, d.rootfs(), this::pidOf);
+        String config = specs.build(mounted, d.rootfs(), this::pidOf);
         Files.writeString(d.configJson(), config, StandardCharsets.UTF_8);
         if (!spec.logPath().isEmpty()) {
             Path parent = Path.of(spec.logPath()).toAbsolutePath().getParent();
