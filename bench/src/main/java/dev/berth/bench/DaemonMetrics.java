@@ -45,13 +45,12 @@ final class DaemonMetrics {
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
-    /** Seconds berthd itself spent in {@code method}, summed over its calls, from the per-RPC histogram. */
+    /**
+     * Seconds berthd itself spent in {@code method}, summed over its calls, from the per-RPC histogram; 0 before the
+     * first call (a method's series appear with its first call).
+     */
     static double rpcSeconds(String text, String method) {
-        return value(text, "berth_cri_request_duration_seconds_sum{method=\"" + method + "\"}");
-    }
-
-    /** How many {@code method} calls berthd's per-RPC histogram counted. */
-    static double rpcCount(String text, String method) {
-        return value(text, "berth_cri_request_duration_seconds_count{method=\"" + method + "\"}");
+        double v = value(text, "berth_cri_request_duration_seconds_sum{method=\"" + method + "\"}");
+        return Double.isNaN(v) ? 0 : v;
     }
 }
