@@ -5,12 +5,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** berthd from the built distribution ({@code dist/target/berth}), with its default JVM flags and plugins. */
+/**
+ * berthd from the built distribution ({@code dist/target/berth}), with its default JVM flags and plugins, and its
+ * Prometheus endpoint on a free loopback port unless {@link #withoutMetrics()}.
+ */
 final class BerthdLauncher implements DaemonLauncher {
     private final Path home;
+    private final boolean metrics;
 
     BerthdLauncher(Path home) {
+        this(home, true);
+    }
+
+    private BerthdLauncher(Path home, boolean metrics) {
         this.home = home;
+        this.metrics = metrics;
+    }
+
+    /** The same berthd with the metrics endpoint off, as packaged: for start-up time and idle memory. */
+    BerthdLauncher withoutMetrics() {
+        return new BerthdLauncher(home, false);
     }
 
     @Override
@@ -42,6 +56,11 @@ final class BerthdLauncher implements DaemonLauncher {
         toml.append("state = \"").append(dir.resolve("state")).append("\"\n");
         toml.append("plugin_dir = \"").append(dir.resolve("plugins")).append("\"\n");
         toml.append("\n[grpc]\naddress = \"").append(dir.resolve("berth.sock")).append("\"\n");
+        // the harness reads berthd's own figures from it (DaemonMetrics)
+        int metricsPort = metrics ? DaemonMetrics.freePort() : 0;
+        if (metrics) {
+            toml.append("\n[metrics]\naddress = \"127.0.0.1:").append(metricsPort).append("\"\n");
+        }
         if (plainHttpRegistry != null) {
             toml.append("\n[plugins.\"io.berth.grpc.v1.cri\".registry.hosts.\"").append(plainHttpRegistry).append("\"]\n");
             toml.append("plain_http = true\n");
@@ -53,6 +72,6 @@ final class BerthdLauncher implements DaemonLauncher {
         }
         Files.writeString(dir.resolve("config.toml"), toml);
         return DaemonUnderTest.start(name(), dir, List.of(berthd().toString(), "--config", dir.resolve("config.toml").toString()),
-                dir.resolve("berth.sock"));
+                dir.resolve("berth.sock"), metricsPort);
     }
 }

@@ -26,21 +26,28 @@ final class DaemonUnderTest implements AutoCloseable {
     private final Path socket;
     private final Path log;
     private final Process process;
+    private final int metricsPort;
 
-    private DaemonUnderTest(String name, Path dir, Path socket, Path log, Process process) {
+    private DaemonUnderTest(String name, Path dir, Path socket, Path log, Process process, int metricsPort) {
         this.name = name;
         this.dir = dir;
         this.socket = socket;
         this.log = log;
         this.process = process;
+        this.metricsPort = metricsPort;
     }
 
     /** Starts {@code command} with output to {@code dir/daemon.log}; {@code dir} becomes this daemon's to remove. */
     static DaemonUnderTest start(String name, Path dir, List<String> command, Path socket) throws IOException {
+        return start(name, dir, command, socket, 0);
+    }
+
+    /** Like {@link #start(String, Path, List, Path)}, for a daemon serving Prometheus metrics on 127.0.0.1:{@code metricsPort}. */
+    static DaemonUnderTest start(String name, Path dir, List<String> command, Path socket, int metricsPort) throws IOException {
         Path log = dir.resolve("daemon.log");
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            return new DaemonUnderTest(name, dir, socket, log, p);
+            return new DaemonUnderTest(name, dir, socket, log, p, metricsPort);
         } catch (IOException e) {
             TempDirs.delete(dir);
             throw e;
@@ -58,6 +65,11 @@ final class DaemonUnderTest implements AutoCloseable {
     /** The daemon's temp directory: its config, root, state and socket are inside. */
     Path dir() {
         return dir;
+    }
+
+    /** The daemon's metrics as Prometheus text, or null when it serves none (the peer). */
+    String metrics() throws IOException, InterruptedException {
+        return metricsPort == 0 ? null : DaemonMetrics.scrape(metricsPort);
     }
 
     long pid() {

@@ -31,6 +31,9 @@ final class Pull {
         List<DaemonLauncher> launchers = peer == null ? List.of(berth) : List.of(berth, peer);
         Map<String, List<Double>> mbps = new LinkedHashMap<>();
         launchers.forEach(l -> mbps.put(l.name(), new ArrayList<>()));
+        List<Double> clientSeconds = new ArrayList<>();
+        List<Double> serverSeconds = new ArrayList<>();
+        List<Double> fetchedMb = new ArrayList<>();
         List<Double> floor = new ArrayList<>();
         Path work = TempDirs.create("image");
         try (LocalRegistry registry = LocalRegistry.start()) {
@@ -42,8 +45,14 @@ final class Pull {
                     pushed.reference(), mb, layout.host().layers().size(), (System.nanoTime() - t0) / 1e9);
             for (int i = 0; i < runs; i++) {
                 for (DaemonLauncher l : launchers) {
-                    double seconds = pullOnce(l, registry.host(), pushed.reference(), layout.configDigest());
+                    Run run = pullOnce(l, registry.host(), pushed.reference(), layout.configDigest());
+                    double seconds = run.seconds();
                     mbps.get(l.name()).add(mb / seconds);
+                    if (!Double.isNaN(run.serverSeconds())) {
+                        clientSeconds.add(seconds);
+                        serverSeconds.add(run.serverSeconds());
+                        fetchedMb.add(run.fetchedBytes() / (1024.0 * 1024.0));
+                    }
                     System.err.printf(Locale.ROOT, "bench: pull %d/%d %s: %.2f s, %.1f MB/s%n", i + 1, runs, l.name(), seconds, mb / seconds);
                 }
                 double seconds = skopeoOnce(pushed.reference());
@@ -56,6 +65,12 @@ final class Pull {
                     + "docker-registry on %s over plain HTTP; cold daemon root each run, registry blobs warm in the page cache; "
                     + "floor = `skopeo copy docker://… dir:…` (fetch + verify only).", pushed.reference(), mb, layerSizes(layout),
                     registry.host()));
+            if (!serverSeconds.isEmpty()) {
+                report.note(String.format(Locale.ROOT, "pull, berthd's own view (its /metrics endpoint): PullImage p50 %.2f s "
+                        + "inside berthd (berth_cri_request_duration_seconds) against %.2f s at the client; %.1f MB fetched "
+                        + "from the registry per pull (berth_image_pull_bytes_total: manifest, config, layers) for %.1f MB of "
+                        + "layers.", Stats.of(serverSeconds).p50(), Stats.of(clientSeconds).p50(), Stats.of(fetchedMb).p50(), mb));
+            }
             report.note("pull: like for like: both daemons' PullImage fetches every layer and unpacks it into overlayfs "
                     + "snapshots before returning.");
         } finally {
@@ -68,8 +83,14 @@ final class Pull {
                 .map(b -> String.format(Locale.ROOT, "%.2f", b.size() / (1024.0 * 1024.0))).toList());
     }
 
-    /** Seconds PullImage took on a freshly started, ready daemon. */
-    private static double pullOnce(DaemonLauncher launcher, String registryHost, String ref, String expectedImageId) throws Exception {
+    /**
+     * One cold pull: PullImage's wall time at the client and, from berthd's metrics endpoint (NaN for the peer), the
+     * time berthd itself counted for the call and the bytes it fetched.
+     */
+    private record Run(double seconds, double serverSeconds, double fetchedBytes) {
+    }
+
+    private static Run pullOnce(DaemonLauncher launcher, String registryHost, String ref, String expectedImageId) throws Exception {
         try (DaemonUnderTest d = launcher.launch(registryHost)) {
             d.awaitListening(30_000);
             d.awaitVersion(30_000);
@@ -82,7 +103,12 @@ final class Pull {
                 if (!imageRef.equals(expectedImageId)) {
                     throw new IllegalStateException(d.name() + " pulled " + ref + " as " + imageRef + ", expected " + expectedImageId);
                 }
-                return seconds;
+                String metrics = d.metrics();
+                if (metrics == null) {
+                    return new Run(seconds, Double.NaN, Double.NaN);
+                }
+                return new Run(seconds, DaemonMetrics.rpcSeconds(metrics, "PullImage"),
+                        DaemonMetrics.value(metrics, "berth_image_pull_bytes_total"));
             } catch (RuntimeException e) {
                 throw new IllegalStateException(d.name() + " failed to pull " + ref + ": " + e + "\n" + d.log(), e);
             }

@@ -134,6 +134,11 @@ final class Sandboxes {
             report.add(new Result(ROW_RUNNING_VS_EMPTY, "x", Result.Better.LOWER, one(bRun.p50() / bSeq.p50()),
                     p == null ? null : one(pRun.p50() / pSeq.p50()), null,
                     String.format(Locale.ROOT, "<= %.2f", TARGET_RUNNING_VS_EMPTY)));
+            // the sequential phase's pods, stopped and removed one after another
+            report.add(new Result("StopPodSandbox, " + b.stopMs().size() + " pods", "ms", Result.Better.LOWER, Stats.of(b.stopMs()),
+                    p == null ? null : Stats.of(p.stopMs()), null, ""));
+            report.add(new Result("RemovePodSandbox, " + b.removeMs().size() + " pods", "ms", Result.Better.LOWER,
+                    Stats.of(b.removeMs()), p == null ? null : Stats.of(p.removeMs()), null, ""));
         }
         report.note(String.format(Locale.ROOT, "sandboxes: RunPodSandbox of pods with their own network (CNI: bridge %s on %s, "
                 + "host-local, loopback; no gateway, no masquerading; the same conflist for both daemons), IPC and UTS namespaces, "

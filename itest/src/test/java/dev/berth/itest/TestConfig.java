@@ -15,6 +15,7 @@ public final class TestConfig {
     private final List<String> topLevel = new ArrayList<>();
     private final List<String> tables = new ArrayList<>();
     private final List<String> grpc = new ArrayList<>();
+    private final List<String> debug = new ArrayList<>();
     private final List<String> launcher = new ArrayList<>();
 
     public TestConfig(Path dir) {
@@ -38,6 +39,12 @@ public final class TestConfig {
     /** Adds a line to the generated {@code [grpc]} table, e.g. {@code max_recv_message_size = 1024}. */
     public TestConfig grpc(String line) {
         grpc.add(line);
+        return this;
+    }
+
+    /** Adds a line to the generated {@code [debug]} table, e.g. {@code format = "json"}. */
+    public TestConfig debug(String line) {
+        debug.add(line);
         return this;
     }
 
@@ -80,7 +87,9 @@ public final class TestConfig {
         b.append("\n[grpc]\naddress = \"").append(dir.resolve("run/berth.sock")).append("\"\n");
         grpc.forEach(l -> b.append(l).append('\n'));
         b.append('\n');
-        b.append("[debug]\nlevel = \"debug\"\n\n");
+        b.append("[debug]\nlevel = \"debug\"\n");
+        debug.forEach(l -> b.append(l).append('\n'));
+        b.append('\n');
         tables.forEach(t -> b.append(t).append('\n'));
         Files.writeString(file(), b.toString());
         return file();

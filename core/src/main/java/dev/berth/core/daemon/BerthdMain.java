@@ -28,6 +28,10 @@ public final class BerthdMain {
 
     public static void main(String[] args) {
         Instant started = Instant.now();
+        // netty logs while the warm-up loads it and the main thread sets up logging; slf4j then replays those calls
+        // through logback (so they come out in the configured format) and says so in plain text on stderr, which
+        // would be the one non-JSON line of format = "json". Its errors still print.
+        System.setProperty("slf4j.internal.verbosity", "ERROR");
         Warmup.start();
         System.exit(run(args, started));
     }

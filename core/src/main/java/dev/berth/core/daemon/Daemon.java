@@ -3,6 +3,7 @@ package dev.berth.core.daemon;
 import dev.berth.config.ConfigProblem;
 import dev.berth.core.metrics.MetricsHttpServer;
 import dev.berth.core.metrics.Metrics;
+import dev.berth.core.metrics.ProcessMetrics;
 import dev.berth.core.plugin.DaemonInfo;
 import dev.berth.core.plugin.GrpcServiceProvider;
 import dev.berth.core.plugin.PluginInfo;
@@ -15,7 +16,6 @@ import dev.berth.core.registry.StartupException;
 import dev.berth.core.server.UnixSocketServer;
 import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,7 +49,7 @@ public final class Daemon {
         DaemonConfig cfg = boot.daemon();
         BuildInfo build = BuildInfo.load();
         Metrics metrics = new Metrics();
-        registerJvmGauges(metrics);
+        ProcessMetrics.register(metrics);
         InitEnvironment env = new InitEnvironment(cfg.root(), cfg.state(), boot.loaded()::plugin,
                 cfg.disabledPlugins(), cfg.requiredPlugins(),
                 new DaemonInfo(build.version(), build.revision(), started, boot.loaded()), metrics);
@@ -57,6 +57,7 @@ public final class Daemon {
         List<DiscoveredPlugin> discovered = boot.discovery().discover(unloaded);
         PluginRegistry registry = new PluginRegistry(env);
         registry.start(discovered, unloaded);
+        PluginStates.register(metrics, registry::plugins);
         UnixSocketServer server;
         MetricsHttpServer metricsServer = null;
         try {
@@ -85,12 +86,6 @@ public final class Daemon {
             String why = cri == null ? "it is not installed" : "it is " + cri.state().label() + ": " + cri.reason();
             LOG.error("*** CRI IS NOT SERVING: plugin {} is not running because {}. A kubelet cannot use this node. ***", CRI_PLUGIN, why);
         }
-    }
-
-    private static void registerJvmGauges(Metrics metrics) {
-        Runtime rt = Runtime.getRuntime();
-        metrics.gauge("berth_jvm_heap_used_bytes", "Java heap in use.", () -> rt.totalMemory() - rt.freeMemory());
-        metrics.gauge("berth_jvm_threads", "Live JVM threads.", () -> ManagementFactory.getThreadMXBean().getThreadCount());
     }
 
     /** Stops serving (in-flight calls get a bounded grace), then closes plugins in reverse init order. */

@@ -41,7 +41,8 @@ public final class LogSetup {
             layout = new JsonLayout();
         } else {
             PatternLayout p = new PatternLayout();
-            p.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg%kvp{NONE}%n%ex");
+            // the key/value pairs after a space, and no trailing space when there are none
+            p.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg%replace( %kvp{NONE}){'^ $', ''}%n%ex");
             layout = p;
         }
         layout.setContext(ctx);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * The daemon's metric families, written out in the Prometheus text format. Deliberately small: counters,
@@ -29,10 +30,24 @@ public final class Metrics {
 
     /** A value read when metrics are scraped (e.g. heap in use). */
     public void gauge(String name, String help, DoubleSupplier value) {
-        register(name, () -> new Gauge(name, help, value), Gauge.class);
+        sampled(name, help, "gauge", () -> Map.of(List.of(), value.getAsDouble()));
     }
 
-    private <F extends Family> F register(String name, java.util.function.Supplier<F> make, Class<F> kind) {
+    /** Values per label set read when metrics are scraped (e.g. each plugin's state); keys list label values in order. */
+    public void gauges(String name, String help, Supplier<Map<List<String>, Double>> values, String... labelNames) {
+        sampled(name, help, "gauge", values, labelNames);
+    }
+
+    /** Counts kept elsewhere (e.g. by the JVM), read when metrics are scraped; keys list label values in order. */
+    public void counters(String name, String help, Supplier<Map<List<String>, Double>> values, String... labelNames) {
+        sampled(name, help, "counter", values, labelNames);
+    }
+
+    private void sampled(String name, String help, String type, Supplier<Map<List<String>, Double>> values, String... labelNames) {
+        register(name, () -> new Sampled(name, help, type, labelNames.clone(), values), Sampled.class);
+    }
+
+    private <F extends Family> F register(String name, Supplier<F> make, Class<F> kind) {
         Family f = families.computeIfAbsent(name, n -> {
             order.add(n);
             return make.get();
@@ -88,11 +103,17 @@ public final class Metrics {
         return Double.toString(v);
     }
 
-    private record Gauge(String name, String help, DoubleSupplier value) implements Family {
+    private record Sampled(String name, String help, String type, String[] labelNames,
+                           Supplier<Map<List<String>, Double>> values) implements Family {
         @Override
         public void write(StringBuilder out) {
-            header(out, name, help, "gauge");
-            out.append(name).append(' ').append(number(value.getAsDouble())).append('\n');
+            header(out, name, help, type);
+            values.get().forEach((labels, v) -> {
+                if (labels.size() != labelNames.length) {
+                    throw new IllegalStateException(name + " takes labels " + List.of(labelNames) + ", got " + labels);
+                }
+                out.append(name).append(labels(labelNames, labels, null, null)).append(' ').append(number(v)).append('\n');
+            });
         }
     }
 }

@@ -44,4 +44,22 @@ class MetricsTest {
         assertThat(m.counter("a", "A.")).isSameAs(m.counter("a", "A."));
         assertThatThrownBy(() -> m.histogram("a", "A.", new double[] {1})).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void sampledFamiliesAreReadOnEveryScrapeWithTheirLabels() {
+        Metrics m = new Metrics();
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        m.gauges("state", "State.", () -> java.util.Map.of(java.util.List.of("a", "ok"), (double) reads.incrementAndGet()), "id", "s");
+        m.counters("runs_total", "Runs.", () -> java.util.Map.of(java.util.List.of("G1 Young"), 7.0), "gc");
+        assertThat(m.writeText()).contains("# TYPE state gauge\nstate{id=\"a\",s=\"ok\"} 1\n",
+                "# TYPE runs_total counter\nruns_total{gc=\"G1 Young\"} 7\n");
+        assertThat(m.writeText()).contains("state{id=\"a\",s=\"ok\"} 2\n");
+    }
+
+    @Test
+    void aSampleWithTheWrongLabelCountIsRefused() {
+        Metrics m = new Metrics();
+        m.gauges("g", "G.", () -> java.util.Map.of(java.util.List.of("a", "b"), 1.0), "only");
+        assertThatThrownBy(m::writeText).isInstanceOf(IllegalStateException.class).hasMessageContaining("g takes labels [only]");
+    }
 }

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueType;
 import dev.berth.core.content.ContentStore;
 import dev.berth.core.diff.Applier;
 import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.metrics.Counter;
 import dev.berth.core.sandbox.SandboxController;
 import dev.berth.core.runtime.RuntimeShim;
 import dev.berth.core.snapshot.Snapshotter;
@@ -20,6 +21,7 @@ import dev.berth.cri.grpc.ImageServiceBinding;
 import dev.berth.cri.grpc.RuntimeServiceBinding;
 import dev.berth.cri.images.Images;
 import dev.berth.cri.registry.ImagePuller;
+import dev.berth.cri.registry.RegistryClient;
 import dev.berth.cri.registry.RegistryConfig;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.sandboxes.RuntimeHandlers;
@@ -92,11 +94,14 @@ public final class CriPlugin implements PluginProvider {
             LOG.warn("images are pulled but not unpacked: {}", snapshots == null
                     ? "snapshotter '" + snapshotterId + "' is not running" : "no layer applier (" + PluginTypes.DIFF + ") is running");
         }
-        ImagePuller puller = new ImagePuller(content, RegistryConfig.from(c.getConfig("registry"))
-                .withPullProgressTimeout(duration(c, "image_pull_progress_timeout", "\"5m\" or \"0\" (off)")));
+        Counter pulled = ctx.metrics().counter("berth_image_pull_bytes_total",
+                "Bytes downloaded from registries: manifests, configs and layers.");
+        ImagePuller puller = new ImagePuller(content, new RegistryClient(RegistryConfig.from(c.getConfig("registry"))
+                .withPullProgressTimeout(duration(c, "image_pull_progress_timeout", "\"5m\" or \"0\" (off)"))), null,
+                n -> pulled.add(n));
         Path root = ctx.root();
         return new Images(content, puller, snapshots, snapshotterId, applier, root.resolve("images.db"),
-                c.getString("sandbox_image"), root.getParent(), gcInterval);
+                c.getString("sandbox_image"), root.getParent(), gcInterval, ctx.metrics());
     }
 
     private static Duration gcInterval(Config c) {

@@ -27,6 +27,7 @@ import dev.berth.core.snapshot.Usage;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.json.Json;
+import dev.berth.core.metrics.Metrics;
 import dev.berth.cri.registry.Credentials;
 import dev.berth.cri.registry.ImageConfig;
 import dev.berth.cri.registry.ImagePuller;
@@ -69,9 +70,10 @@ public final class Images implements AutoCloseable {
      * @param sandboxImage the configured pause image (reported as pinned)
      * @param fsMountpoint the directory whose filesystem holds image content (reported by ImageFsInfo)
      * @param gcInterval   time between scheduled garbage collections; zero for none (RemoveImage still triggers one)
+     * @param metrics      where garbage collection runs are counted
      */
     public Images(ContentStore content, ImagePuller puller, Snapshotter snapshots, String snapshotterId, Applier applier,
-                  Path storeFile, String sandboxImage, Path fsMountpoint, Duration gcInterval) {
+                  Path storeFile, String sandboxImage, Path fsMountpoint, Duration gcInterval, Metrics metrics) {
         this.content = content;
         this.snapshots = snapshots;
         this.unpacker = snapshots == null || applier == null ? null : new Unpacker(content, snapshots, snapshotterId, applier);
@@ -80,7 +82,8 @@ public final class Images implements AutoCloseable {
         this.sandboxImage = normalise(sandboxImage);
         this.fsMountpoint = fsMountpoint;
         this.gc = new GarbageCollector(content, snapshots, snapshotterId, store::list, gcLock, Clock.systemUTC());
-        this.gcScheduler = new GcScheduler(gc::collect, gcInterval);
+        GcMetrics gcMetrics = new GcMetrics(metrics);
+        this.gcScheduler = new GcScheduler(() -> gcMetrics.record(gc::collect), gcInterval);
         // what a daemon that died between RemoveImage and its collection left behind goes now, not in an hour
         gcScheduler.request();
     }

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,7 @@ public final class ImagePuller implements AutoCloseable {
     private final RegistryConfig config;
     private final ExecutorService ownPool;
     private final BlobDownloads downloads;
+    private final LongConsumer downloaded;
 
     /** A puller with its own bounded download pool. */
     public ImagePuller(ContentStore store, RegistryConfig config) {
@@ -71,6 +73,15 @@ public final class ImagePuller implements AutoCloseable {
      * own (closed by {@link #close()}).
      */
     public ImagePuller(ContentStore store, RegistryClient client, Executor executor) {
+        this(store, client, executor, n -> { });
+    }
+
+    /**
+     * Like {@link #ImagePuller(ContentStore, RegistryClient, Executor)}, telling {@code downloaded} every number of bytes
+     * fetched from a registry (manifests, configs, layers; a resumed layer counts only what it fetched anew).
+     */
+    public ImagePuller(ContentStore store, RegistryClient client, Executor executor, LongConsumer downloaded) {
+        this.downloaded = Objects.requireNonNull(downloaded, "downloaded");
         this.store = Objects.requireNonNull(store, "store");
         this.client = Objects.requireNonNull(client, "client");
         this.config = client.config();
@@ -140,6 +151,7 @@ public final class ImagePuller implements AutoCloseable {
 
     private PulledImage pullLeased(ImageReference ref, Credentials creds, Platform platform, String leaseId) {
         FetchedManifest target = client.fetchManifest(ref, ref.reference(), creds);
+        downloaded.accept(target.bytes().length);
         store.addLeaseResource(leaseId, target.digest());
         FetchedManifest manifestBlob = target;
         Map<String, String> indexLabels = Map.of();
@@ -150,6 +162,7 @@ public final class ImagePuller implements AutoCloseable {
             Descriptor d = index.manifests().get(chosen);
             store.addLeaseResource(leaseId, d.digest());
             manifestBlob = client.fetchManifest(ref, d.digest().toString(), creds);
+            downloaded.accept(manifestBlob.bytes().length);
             if (manifestBlob.isIndex()) {
                 throw BerthException.invalidArgument("%s: nested index %s for %s is not supported", ref, d.digest(), platform);
             }
@@ -163,6 +176,7 @@ public final class ImagePuller implements AutoCloseable {
         }
 
         byte[] configBytes = client.fetchBlob(ref, manifest.config(), config.maxConfigSize(), creds);
+        downloaded.accept(configBytes.length);
         ImageConfig imageConfig = ImageConfig.parse(configBytes);
         if (imageConfig.diffIds().size() != manifest.layers().size()) {
             throw BerthException.invalidArgument("image config %s of %s lists %d rootfs.diff_ids for %d layers",
@@ -300,7 +314,12 @@ public final class ImagePuller implements AutoCloseable {
             if (w.offset() > 0) {
                 LOG.info("resuming download of layer {} of {} at {} of {} bytes", layer.digest(), ref, w.offset(), layer.size());
             }
-            client.fetchBlob(ref, layer, w, creds, dl::isCancelled);
+            long from = w.offset();
+            try {
+                client.fetchBlob(ref, layer, w, creds, dl::isCancelled);
+            } finally {
+                downloaded.accept(w.offset() - from); // a failed download cost its bytes too
+            }
             commit(w, layer.size(), layer.digest(), Map.of(), "layer " + layer.digest() + " of " + ref);
             committed = true;
         } finally {

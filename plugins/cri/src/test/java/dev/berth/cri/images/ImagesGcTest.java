@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.api.cri.v1.ImageSpec;
 import dev.berth.api.cri.v1.RemoveImageRequest;
 import dev.berth.core.content.Digest;
+import dev.berth.core.metrics.Metrics;
 import dev.berth.cri.registry.ImagePuller;
 import dev.berth.cri.registry.RegistryConfig;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ class ImagesGcTest {
     Path dir;
 
     private final GcFixture f = new GcFixture();
+    private final Metrics metrics = new Metrics();
 
     @Test
     void removeImageCollectsItsUniqueContentInTheBackground() throws Exception {
@@ -39,6 +41,10 @@ class ImagesGcTest {
             GcSchedulerTest.waitFor(() -> f.content.digests().equals(expected));
             GcSchedulerTest.waitFor(() -> !f.snapshots.names().contains(b.top()));
             assertThat(f.snapshots.names()).containsExactlyInAnyOrderElementsOf(a.chain());
+            GcSchedulerTest.waitFor(() -> metrics.writeText().contains("berth_image_gc_last_removed{kind=\"blob\"} 3\n"));
+            assertThat(metrics.writeText()).contains("berth_image_gc_runs_total{result=\"ok\"} 2\n", // at start, after removal
+                    "berth_image_gc_last_removed{kind=\"snapshot\"} 1\n", "berth_image_gc_removed_bytes_total{kind=\"blob\"} "
+                            + (GcFixture.MANIFEST_SIZE + GcFixture.CONFIG_SIZE + GcFixture.LAYER_SIZE) + "\n");
             assertThat(usedBytes(images)).isEqualTo(usedBefore - GcFixture.MANIFEST_SIZE - GcFixture.CONFIG_SIZE
                     - GcFixture.LAYER_SIZE - FakeSnapshotter.SIZE);
 
@@ -66,7 +72,7 @@ class ImagesGcTest {
 
     private Images images(Duration gcInterval) {
         return new Images(f.content, new ImagePuller(f.content, RegistryConfig.defaults()), f.snapshots, GcFixture.SNAPSHOTTER,
-                null, dir.resolve("images.db"), "registry.k8s.io/pause:3.10", dir, gcInterval);
+                null, dir.resolve("images.db"), "registry.k8s.io/pause:3.10", dir, gcInterval, metrics);
     }
 
     private static long usedBytes(Images images) {

@@ -171,6 +171,23 @@ class ImagePullerTest {
     }
 
     @Test
+    void countsTheBytesItDownloadsAndNotWhatItAlreadyHas() {
+        java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        ImagePuller counting = new ImagePuller(store, new RegistryClient(RegistryConfig.defaults(), Duration.ofMillis(1),
+                Clock.systemUTC()), pool, bytes::addAndGet);
+        Digest big = image.amd64.layerDigests().get(0);
+        registry.dropHalfwayOnce.add(big);
+        counting.pull(ref("v1"), Credentials.none(), AMD64);
+        long small = image.index.length + image.amd64.manifest().length + image.amd64.config().length;
+        assertThat(bytes.get()).as("resumed, so the first half is not fetched twice").isEqualTo(small + 300_000 + 70_000);
+
+        bytes.set(0);
+        counting.pull(ref("v1"), Credentials.none(), AMD64);
+        assertThat(bytes.get()).as("layers already stored").isEqualTo(small);
+        assertNothingLeft();
+    }
+
+    @Test
     void serverIgnoringRangeIsRestartedFromTheStart() {
         Digest big = image.amd64.layerDigests().get(0);
         registry.dropHalfwayOnce.add(big);
