@@ -24,6 +24,7 @@ import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.RuntimeCondition;
 import dev.berth.api.cri.v1.StatusRequest;
 import dev.berth.api.cri.v1.StopPodSandboxRequest;
+import dev.berth.testing.reliability.Fault;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -214,6 +215,44 @@ class PodSandboxIT {
         d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
         d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
         assertThat(list(d, PodSandboxFilter.getDefaultInstance())).isEmpty();
+    }
+
+    /**
+     * A RunPodSandbox whose client gave up (the kubelet's deadline passed while CNI still ran) is taken back once it
+     * is done: nobody learnt the pod's id, so it would otherwise sit there holding its name, netns and IP.
+     */
+    @Fault(value = "the kubelet's RunPodSandbox deadline passes while CNI is still running",
+            expect = "the finished pod is removed: not listed, no netns pinned; the kubelet's retry then runs it")
+    @Test
+    void aRunPodSandboxWhoseClientHasGoneIsTakenBack(Daemons.Session s) throws Exception {
+        TestConfig c = s.config();
+        Path bin = Files.createDirectories(c.dir().resolve("cni-bin"));
+        Path slow = bin.resolve("slow-loopback");
+        Files.writeString(slow, "#!/bin/sh\nsleep 3\nexec " + CNI_BIN.resolve("loopback") + "\n");
+        Files.setPosixFilePermissions(slow, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path confDir = Files.createDirectories(c.dir().resolve("net.d"));
+        Files.writeString(confDir.resolve("10-slow.conflist"),
+                "{\"cniVersion\": \"1.0.0\", \"name\": \"slow\", \"plugins\": [{\"type\": \"slow-loopback\"}]}");
+        c.append("[plugins.\"" + CONTROLLER + "\"]\ncni_conf_dir = \"" + confDir + "\"\ncni_bin_dirs = [\"" + bin
+                + "\", \"" + CNI_BIN + "\"]\n");
+        Berthd d = start(s, c);
+
+        assertThatThrownBy(() -> d.runtime().withDeadlineAfter(1, TimeUnit.SECONDS).runPodSandbox(run(pod("slow")).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!d.log().contains("the client has gone; undoing") && System.nanoTime() < until) {
+            Thread.sleep(200);
+        }
+        assertThat(d.log()).contains("RunPodSandbox for itest/slow");
+        assertThat(list(d, PodSandboxFilter.getDefaultInstance())).as("pods left").isEmpty();
+        assertThat(controllerState(c).resolve("netns")).satisfiesAnyOf(p -> assertThat(p).doesNotExist(),
+                p -> assertThat(p).isEmptyDirectory());
+
+        // the kubelet's retry, with time enough, gets a pod
+        String id = d.runtime().withDeadlineAfter(60, TimeUnit.SECONDS).runPodSandbox(run(pod("slow")).build())
+                .getPodSandboxId();
+        assertThat(status(d, id).getStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.berth.cri;
 
+import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -20,12 +21,12 @@ public final class CallCancellation {
         return s != null && s.getAsBoolean();
     }
 
-    /** Runs {@code work} as a call whose client is gone once {@code cancelled} says so. */
-    public static void during(BooleanSupplier cancelled, Rpc<Void, Void> work) throws Exception {
+    /** Runs {@code work} as a call whose client is gone once {@code cancelled} says so; returns its result. */
+    public static <T> T during(BooleanSupplier cancelled, Callable<T> work) throws Exception {
         BooleanSupplier outer = CURRENT.get();
         CURRENT.set(cancelled);
         try {
-            work.call(null);
+            return work.call();
         } finally {
             if (outer == null) {
                 CURRENT.remove();

@@ -73,7 +73,7 @@ public final class InstrumentedCriService {
         try {
             RequestValidator.validate(request);
             io.grpc.Context call = io.grpc.Context.current();
-            CallCancellation.during(call::isCancelled, v -> {
+            CallCancellation.during(call::isCancelled, () -> {
                 rpc.call(request, out::onNext);
                 return null;
             });

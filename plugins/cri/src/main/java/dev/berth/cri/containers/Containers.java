@@ -163,7 +163,7 @@ public final class Containers implements AutoCloseable {
                     sandbox.status().id(), sandbox.status().state().name().toLowerCase());
         }
         NameKey key = new NameKey(sandbox.status().id(), name, r.getConfig().getMetadata().getAttempt());
-        String id = inFlight.run(key, () -> create(key, sandbox, r));
+        String id = inFlight.run(key, () -> create(key, sandbox, r), this::remove);
         return CreateContainerResponse.newBuilder().setContainerId(id).build();
     }
 

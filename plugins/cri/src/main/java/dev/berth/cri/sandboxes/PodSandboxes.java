@@ -74,7 +74,7 @@ public final class PodSandboxes {
         RuntimeHandler handler = handlers.resolve(r.getRuntimeHandler());
         SandboxController controller = controllerOf(handler);
         PodKey key = PodKey.of(r.getConfig().getMetadata());
-        String id = inFlight.run(key, () -> create(controller, handler, r.getConfig()));
+        String id = inFlight.run(key, () -> create(controller, handler, r.getConfig()), controller::shutdown);
         return RunPodSandboxResponse.newBuilder().setPodSandboxId(id).build();
     }
 
