@@ -24,6 +24,7 @@ import dev.berth.api.cri.v1.LinuxPodSandboxConfig;
 import dev.berth.api.cri.v1.LinuxSandboxSecurityContext;
 import dev.berth.api.cri.v1.ListContainerStatsRequest;
 import dev.berth.api.cri.v1.ListContainersRequest;
+import dev.berth.api.cri.v1.ListImagesRequest;
 import dev.berth.api.cri.v1.ListPodSandboxRequest;
 import dev.berth.api.cri.v1.NamespaceMode;
 import dev.berth.api.cri.v1.NamespaceOption;
@@ -31,7 +32,9 @@ import dev.berth.api.cri.v1.PodSandbox;
 import dev.berth.api.cri.v1.PodSandboxConfig;
 import dev.berth.api.cri.v1.PodSandboxMetadata;
 import dev.berth.api.cri.v1.PodSandboxState;
+import dev.berth.api.cri.v1.PullImageRequest;
 import dev.berth.api.cri.v1.RemoveContainerRequest;
+import dev.berth.api.cri.v1.RemoveImageRequest;
 import dev.berth.api.cri.v1.RemovePodSandboxRequest;
 import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.StartContainerRequest;
@@ -221,7 +224,7 @@ class RecoveryIT {
 
     // ------------------------------------------------------------------ 2. kill -9 during each lifecycle call
 
-    @Fault(value = "berthd killed (SIGKILL) during RunPodSandbox, CreateContainer, StartContainer, RemovePodSandbox",
+    @Fault(value = "berthd killed (SIGKILL) during RunPodSandbox, CreateContainer, StartContainer, RemovePodSandbox, RemoveImage",
             expect = "after restart the state is truthful and cleanable; no leaked mounts, netns, processes")
     @Test
     @Timeout(value = 170, unit = TimeUnit.SECONDS)
@@ -302,6 +305,24 @@ class RecoveryIT {
                 removeEverything(d);
                 assertNothingLeft(d, layersBefore);
             }
+        }
+        // during RemoveImage, which also sets off the garbage collection of its blobs and snapshots
+        {
+            int delay = random.nextInt(151);
+            RemoveImageRequest rm = RemoveImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build();
+            d = killDuring(s, d, "RemoveImage", delay, x -> x.images().removeImage(rm));
+            recordViolations(d, broken, "RemoveImage, kill after " + delay + " ms: ");
+            d.images().removeImage(rm); // done or not before the kill: removing again is no error
+            assertThat(d.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()).isEmpty();
+            // the stores are consistent: the image pulls again in full and a container runs from it
+            d.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+            assertThat(snapshotDirs()).as("snapshots after the pull again").isEqualTo(layersBefore);
+            String pod = runPod(d, "k-rmi");
+            String id = create(d, pod, "app", image, List.of("sleep", "300"));
+            d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+            assertRunningWithLivePid(d, id);
+            removeEverything(d);
+            assertNothingLeft(d, layersBefore);
         }
         assertThat(broken).as("invariants broken after a SIGKILL (seed 9)").isEmpty();
     }
