@@ -282,6 +282,18 @@ public final class ImagePuller implements AutoCloseable {
         throw asBerth(f, ref);
     }
 
+    /**
+     * Bytes the writer took since {@code from}; 0 when a failed write (a full disk) closed it, so that counting never
+     * hides the failure itself.
+     */
+    private static long fetchedSince(Writer w, long from) {
+        try {
+            return w.offset() - from;
+        } catch (BerthException closed) {
+            return 0;
+        }
+    }
+
     /** Waits for one download, checking now and then that the client still waits for the pull. */
     private static void awaitDownload(BlobDownloads.Download d, ImageReference ref)
             throws ExecutionException, InterruptedException {
@@ -318,7 +330,7 @@ public final class ImagePuller implements AutoCloseable {
             try {
                 client.fetchBlob(ref, layer, w, creds, dl::isCancelled);
             } finally {
-                downloaded.accept(w.offset() - from); // a failed download cost its bytes too
+                downloaded.accept(fetchedSince(w, from)); // a failed download cost its bytes too
             }
             commit(w, layer.size(), layer.digest(), Map.of(), "layer " + layer.digest() + " of " + ref);
             committed = true;
