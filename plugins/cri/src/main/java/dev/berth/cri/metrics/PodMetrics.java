@@ -81,12 +81,10 @@ public final class PodMetrics {
     }
 
     private PodSandboxMetrics pod(String id) {
-        String netns = sandboxes.sandbox(id).status().netnsPath();
         PodSandboxStatus status = sandboxes.status(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build())
                 .getStatus();
         PodSandboxStats stats = containers.podStats(status);
-        List<InterfaceCounters> network = netns.isEmpty() ? List.of() : network(Path.of(netns), stats);
-        return PodMetricsConversion.toMetrics(stats, images(id), network, nanos(clock.instant()));
+        return PodMetricsConversion.toMetrics(stats, images(id), network(stats), nanos(clock.instant()));
     }
 
     /**
@@ -95,8 +93,7 @@ public final class PodMetrics {
      * namespace no process of theirs can be read through.
      */
     public PodSandboxStats withNetwork(PodSandboxStats stats) {
-        String netns = sandboxes.sandbox(stats.getAttributes().getId()).status().netnsPath();
-        List<InterfaceCounters> network = netns.isEmpty() ? List.of() : network(Path.of(netns), stats);
+        List<InterfaceCounters> network = network(stats);
         if (network.isEmpty()) {
             return stats;
         }
@@ -117,6 +114,12 @@ public final class PodMetrics {
 
     private static UInt64Value u(long v) {
         return UInt64Value.newBuilder().setValue(v).build();
+    }
+
+    /** The pod's interface counters; none for a host-network pod. */
+    private List<InterfaceCounters> network(PodSandboxStats stats) {
+        String netns = sandboxes.sandbox(stats.getAttributes().getId()).status().netnsPath();
+        return netns.isEmpty() ? List.of() : network(Path.of(netns), stats);
     }
 
     /** Read through the first running container still in the pod's namespace; none when no container runs. */
