@@ -425,11 +425,30 @@ public final class OverlaySnapshotter implements Snapshotter {
     }
 
     /**
-     * Start-up: removes directories without a record (crash mid-create or mid-remove), then records of active
-     * snapshots and views whose directory is gone (power loss before the create's rename reached the disk).
+     * Start-up: removes records of active snapshots and views whose files are gone (power loss before the create's
+     * rename reached the disk, or a crash mid-remove), then directories without a record (crash mid-create or
+     * mid-remove).
      */
     private void recover() {
         Map<String, SnapshotRecord> records = db.all();
+        // Records first: an active snapshot killed mid-remove has its record and an emptied directory (remove frees
+        // the space before the metadata commit); dropping the record makes that directory a leftover below.
+        List<String> orphans = new ArrayList<>();
+        records.forEach((k, r) -> {
+            if (!Files.isDirectory(fsDir(r.id()))) {
+                if (r.kind() == Kind.COMMITTED) {
+                    LOG.error("overlayfs: committed snapshot {} has lost its directory {}; its files are gone", k,
+                            fsDir(r.id()));
+                } else {
+                    orphans.add(k);
+                }
+            }
+        });
+        if (!orphans.isEmpty()) {
+            db.remove(orphans);
+            orphans.forEach(records::remove);
+            LOG.info("overlayfs: removed {} snapshot record(s) whose directories are missing: {}", orphans.size(), orphans);
+        }
         Map<Long, String> byId = new HashMap<>();
         records.forEach((k, r) -> byId.put(r.id(), k));
         long maxId = 0;
@@ -459,21 +478,6 @@ public final class OverlaySnapshotter implements Snapshotter {
             } catch (IOException ex) {
                 LOG.warn("overlayfs: cannot remove leftover snapshot directory {}: {}", e, ex.toString());
             }
-        }
-        List<String> orphans = new ArrayList<>();
-        records.forEach((k, r) -> {
-            if (!Files.isDirectory(fsDir(r.id()))) {
-                if (r.kind() == Kind.COMMITTED) {
-                    LOG.error("overlayfs: committed snapshot {} has lost its directory {}; its files are gone", k,
-                            fsDir(r.id()));
-                } else {
-                    orphans.add(k);
-                }
-            }
-        });
-        if (!orphans.isEmpty()) {
-            db.remove(orphans);
-            LOG.info("overlayfs: removed {} snapshot record(s) whose directories are missing: {}", orphans.size(), orphans);
         }
         for (SnapshotRecord r : records.values()) {
             maxId = Math.max(maxId, r.id());

@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -54,7 +55,8 @@ class KillNineTest {
                     }
                 }
                 try (var dirs = Files.list(root.resolve("snapshots"))) {
-                    assertThat(dirs.count()).as("one directory per snapshot").isEqualTo(infos.size());
+                    List<String> names = dirs.map(d -> d.getFileName().toString()).sorted().toList();
+                    assertThat(names).as("one directory per snapshot; records: %s", infos.values()).hasSize(infos.size());
                 }
                 assertThat(infos).isNotEmpty();
             }

@@ -371,7 +371,9 @@ class OverlaySnapshotterTest {
         layer("l1", null, Map.of("f", "1"));
         sn.prepare("lost", "l1", Map.of());
         sn.prepare("kept", "l1", Map.of());
+        sn.prepare("emptied", "l1", Map.of());
         Path lostDir = sn.activeDir("lost").getParent();
+        Path emptiedDir = sn.activeDir("emptied").getParent();
         sn.close();
 
         Path snapshots = root.resolve("snapshots");
@@ -382,8 +384,13 @@ class OverlaySnapshotterTest {
         Files.createDirectories(snapshots.resolve("rm-2/fs"));
         // an active snapshot whose directory never reached the disk
         FileTrees.deleteRecursively(lostDir);
+        // a remove of an active snapshot killed after freeing its files but before its record went
+        FileTrees.deleteRecursively(emptiedDir.resolve("fs"));
+        FileTrees.deleteRecursively(emptiedDir.resolve("work"));
 
         sn = OverlaySnapshotter.open(root);
+        assertKind(() -> sn.stat("emptied"), ErrorKind.NOT_FOUND);
+        assertThat(emptiedDir).doesNotExist();
         assertThat(snapshots.resolve("new-77")).doesNotExist();
         assertThat(snapshots.resolve("78")).doesNotExist();
         assertThat(snapshots.resolve("rm-2")).doesNotExist();
