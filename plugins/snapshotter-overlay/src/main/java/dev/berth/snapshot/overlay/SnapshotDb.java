@@ -1,6 +1,7 @@
 package dev.berth.snapshot.overlay;
 
 import dev.berth.core.errdefs.BerthException;
+import dev.berth.core.errdefs.ErrorKind;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -11,23 +12,33 @@ import org.h2.mvstore.MVStore;
 /**
  * Snapshot records in one MVStore file. Every mutating call is one commit, synced before it returns, so an
  * operation is wholly in the file or not at all, even after kill -9 or power loss.
+ *
+ * <p>A commit that cannot be written (a full disk) fails its operation only: MVStore closes itself on a failed write,
+ * so the file is opened again from its last commit, and the next operation proceeds once there is room.
  */
 final class SnapshotDb implements AutoCloseable {
     private static final String LAST_ID = "last.id";
-    private final MVStore store;
+    private final Path file;
+    private MVStore store;
     /** snapshot key or name → {@link SnapshotRecord}. */
-    private final MVMap<String, byte[]> snapshots;
+    private MVMap<String, byte[]> snapshots;
     /** {@value #LAST_ID} → highest snapshot id ever handed out, so ids (directory names) are never reused. */
-    private final MVMap<String, Long> counters;
+    private MVMap<String, Long> counters;
+    private boolean closed;
 
     SnapshotDb(Path file) {
+        this.file = file;
+        open();
+        commit();
+    }
+
+    private void open() {
         // No background thread: we commit explicitly after each operation. Retention 0 reuses dead chunks at once;
         // safe because every commit is synced (see the content store's MetadataDb).
         this.store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
         store.setRetentionTime(0);
         this.snapshots = store.openMap("snapshots");
         this.counters = store.openMap("counters");
-        commit();
     }
 
     synchronized SnapshotRecord get(String key) {
@@ -92,18 +103,52 @@ final class SnapshotDb implements AutoCloseable {
     }
 
     private void ensureOpen() {
-        if (store.isClosed()) {
+        if (closed) {
             throw BerthException.unavailable("overlayfs snapshotter is closed");
+        }
+        if (store.isClosed()) { // a failed write closed it, and opening it again failed then too
+            try {
+                open();
+            } catch (RuntimeException e) {
+                throw failure("cannot open the snapshot metadata " + file + " again after a failed write", e);
+            }
         }
     }
 
     private void commit() {
-        store.commit();
-        store.sync();
+        try {
+            store.commit();
+            store.sync();
+        } catch (RuntimeException e) {
+            // Nothing of this operation is in the file. Drop it from memory too: roll back, or (MVStore closed the
+            // store on the failed write) read the file again.
+            try {
+                if (store.isClosed()) {
+                    open();
+                } else {
+                    store.rollback();
+                }
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw failure("cannot write the snapshot metadata " + file, e);
+        }
+    }
+
+    /** RESOURCE_EXHAUSTED when the disk is full (MVStore wraps the I/O error), INTERNAL otherwise. */
+    private static BerthException failure(String what, RuntimeException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            String m = String.valueOf(c.getMessage());
+            if (m.contains("No space left on device") || m.contains("Disk quota exceeded")) {
+                return new BerthException(ErrorKind.RESOURCE_EXHAUSTED, what + ": no space left on the device", e);
+            }
+        }
+        return new BerthException(ErrorKind.INTERNAL, what + ": " + e.getMessage(), e);
     }
 
     @Override
     public synchronized void close() {
+        closed = true;
         if (!store.isClosed()) {
             store.close();
         }
