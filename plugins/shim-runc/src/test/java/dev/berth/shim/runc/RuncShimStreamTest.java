@@ -318,8 +318,9 @@ class RuncShimStreamTest extends RuncShimFixture {
         assertThat(processesContaining(state.resolve("leak") + "/exec-")).isEmpty();
     }
 
+    /** Large and many small exec streams arrive whole; their speed is bench's `exec` workload's to judge, not this test's. */
     @Test
-    void throughputAndLatency() throws Exception {
+    void hundredMebibytesAndThirtyShortExecsArriveWhole() throws Exception {
         RuncShim shim = newShim();
         long size = 100L << 20;
         try (var out = Files.newOutputStream(image.resolve("big"))) {
@@ -333,12 +334,11 @@ class RuncShimStreamTest extends RuncShimFixture {
         double head = megabytesPerSecond(shim, "fast", List.of("head", "-c", Long.toString(size), "/dev/zero"),
                 size);
         double cat = 0;
-        for (int i = 0; i < 3; i++) { // the best of three: the target is what the path can do, not the VM's noise
+        for (int i = 0; i < 3; i++) {
             cat = Math.max(cat, megabytesPerSecond(shim, "fast", List.of("cat", "/big"), size));
         }
         System.out.printf("exec stdout, 100 MiB incl. runc exec start: head -c %.0f MB/s, cat %.0f MB/s%n", head,
                 cat);
-        assertThat(cat).isGreaterThan(200);
 
         long[] ms = new long[31];
         for (int i = 0; i < ms.length; i++) {
@@ -351,7 +351,6 @@ class RuncShimStreamTest extends RuncShimFixture {
         Arrays.sort(ms);
         System.out.printf("exec true: p50 %d ms, min %d ms, max %d ms%n", ms[ms.length / 2], ms[0],
                 ms[ms.length - 1]);
-        assertThat(ms[ms.length / 2]).isLessThan(1000);
     }
 
     // ------------------------------------------------------------------ helpers
