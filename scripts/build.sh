@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 mvn -B -q -DskipTests -Dberth.revision="$rev" install
-scripts/cds-train.sh dist/target/berth
+dist/target/berth/bin/berth-cds-train

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs Berth from this unpacked tarball:
-#   <prefix> (default /opt/berth)    bin/, lib/, systemd/, README.md; replaced on every run
+#   <prefix> (default /opt/berth)    bin/, lib/, systemd/, README.md; replaced on every run; lib/*.jsa trained here
 #   /usr/local/bin/berthd, berthctl  links to <prefix>/bin
 #   /etc/berth/config.toml           only if absent: an existing config is kept
 #   /etc/cni/net.d/10-berth.conflist only if that directory holds no network yet (Berth uses the first one by name)
@@ -59,6 +59,16 @@ chmod 0644 "$root/etc/systemd/system/berth.service"
 
 if ! command -v "${JAVA_HOME:+$JAVA_HOME/bin/}java" >/dev/null 2>&1; then
   say "warning: no java on PATH; berthd needs Java 17 or later (Debian: apt-get install openjdk-17-jre-headless)"
+fi
+# the class-data archive is made for this JDK and these jars: only where they will run, not below a DESTDIR
+if [ -n "$root" ]; then
+  say "class-data archive not made below DESTDIR: run $prefix/bin/berth-cds-train on the node (halves start-up)"
+elif command -v "${JAVA_HOME:+$JAVA_HOME/bin/}java" >/dev/null 2>&1; then
+  if "$prefix/bin/berth-cds-train" "$prefix" >/dev/null 2>&1; then
+    say "wrote the class-data archives in $prefix/lib (faster start-up)"
+  else
+    say "warning: $prefix/bin/berth-cds-train failed; berthd runs, only its start-up is slower"
+  fi
 fi
 if [ -z "$root" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
   systemctl daemon-reload

@@ -143,4 +143,23 @@ class PackagingIT {
                 .doesNotContain("/opt/berth");
         assertThat(run(Map.of(), dir, "sh", top.resolve("install.sh").toString(), "--prefix", "relative").exitCode()).isEqualTo(2);
     }
+
+    @Test
+    void theShippedTrainerMakesClassDataArchivesTheJvmAccepts() throws Exception {
+        Path root = dir.resolve("root");
+        install(root);
+        Path home = root.resolve("opt/berth");
+        assertThat(home.resolve("lib/berthd.jsa")).as("install.sh makes no archive below a DESTDIR").doesNotExist();
+
+        Run train = run(Map.of(), dir, home.resolve("bin/berth-cds-train").toString(), home.toString());
+        assertThat(train.exitCode()).as(train.output()).isZero();
+        assertThat(home.resolve("lib/berthd.jsa")).isRegularFile();
+        assertThat(home.resolve("lib/berthctl.jsa")).isRegularFile();
+        // -Xshare:on makes a JVM that cannot map the archive (another JDK, changed jars) fail instead of going without
+        for (String tool : List.of("berthd", "berthctl")) {
+            Run v = run(Map.of("BERTH_JAVA_OPTS", "-Xshare:on"), dir, home.resolve("bin/" + tool).toString(), "--version");
+            assertThat(v.exitCode()).as(tool + " with its archive: " + v.output()).isZero();
+            assertThat(v.output()).startsWith(tool + " 0.");
+        }
+    }
 }
