@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * Containers run by runc, each under its own conmon. The shim keeps a small record per container under the root dir
  * and derives everything else from what conmon leaves in the state dir (exit file, OOM marker, its own liveness), so
  * containers outlive the daemon and a restarted shim reports them truthfully. Calls on one container are serialised
- * by a per-container lock; nothing slow runs under a global one.
+ * by a per-container lock; nothing slow runs under a global one. Status reads those files fresh; every exit found
+ * (by status, stop or the {@link ExitWatcher}) is kept in memory, and {@link #list} answers from memory alone.
  */
 public final class RuncShim implements RuntimeShim, AutoCloseable {
     static final String RUNC_DIR = "runc";
