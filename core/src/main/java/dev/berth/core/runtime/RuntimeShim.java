@@ -50,7 +50,13 @@ public interface RuntimeShim {
      */
     ContainerStatus status(String id);
 
-    /** Every container the shim knows, oldest first. */
+    /**
+     * Every container the shim knows, oldest first. ListContainers (the kubelet's relist, every second) is answered
+     * from one call per shim, so it must be cheap, answered from the shim's memory rather than from a read per
+     * container. It may lag the container itself by the moments it takes the shim to notice an exit, but never the
+     * shim's own answers: an exit already delivered as a {@link RuntimeEvent.Type#STOPPED} event or returned by
+     * {@link #status} or {@link #stop} is in every later list.
+     */
     List<ContainerStatus> list();
 
     /**

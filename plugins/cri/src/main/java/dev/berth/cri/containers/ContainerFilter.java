@@ -40,7 +40,7 @@ final class ContainerFilter implements Predicate<ContainerView> {
         if (state != null && ContainerStatusConversion.state(v.status().state()) != state) {
             return false;
         }
-        java.util.Map<String, String> have = v.record().containerConfig().getLabelsMap();
+        java.util.Map<String, String> have = v.config().getLabelsMap();
         return labels.entrySet().stream().allMatch(e -> e.getValue().equals(have.get(e.getKey())));
     }
 }

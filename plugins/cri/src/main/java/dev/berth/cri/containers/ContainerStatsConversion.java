@@ -15,8 +15,8 @@ final class ContainerStatsConversion {
     private ContainerStatsConversion() {
     }
 
-    static dev.berth.api.cri.v1.ContainerStats toCri(ContainerRecord r, ContainerStats s, Usage layer, String layerDir) {
-        ContainerConfig c = r.containerConfig();
+    static dev.berth.api.cri.v1.ContainerStats toCri(ContainerRecord r, ContainerConfig c, ContainerStats s, Usage layer,
+                                                     String layerDir) {
         long at = ContainerStatusConversion.nanos(s.at());
         dev.berth.api.cri.v1.ContainerStats.Builder b = dev.berth.api.cri.v1.ContainerStats.newBuilder()
                 .setAttributes(ContainerAttributes.newBuilder().setId(r.id()).setMetadata(c.getMetadata())

@@ -29,8 +29,7 @@ final class ContainerStatusConversion {
         };
     }
 
-    static Container toContainer(ContainerRecord r, dev.berth.core.runtime.ContainerStatus s) {
-        ContainerConfig c = r.containerConfig();
+    static Container toContainer(ContainerRecord r, ContainerConfig c, dev.berth.core.runtime.ContainerStatus s) {
         return Container.newBuilder()
                 .setId(r.id())
                 .setPodSandboxId(r.sandboxId())

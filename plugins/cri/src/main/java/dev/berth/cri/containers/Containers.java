@@ -38,7 +38,6 @@ import dev.berth.cri.images.ImageRecord;
 import dev.berth.cri.images.Images;
 import dev.berth.cri.registry.ImageConfig;
 import dev.berth.cri.sandboxes.PodSandboxes;
-import dev.berth.cri.store.JsonRecords;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -69,8 +68,9 @@ public final class Containers implements AutoCloseable {
     static final int EXEC_OUTPUT_CAP = 16 << 20;
     /** How many events a slow GetContainerEvents client may fall behind before it is cut off. */
     private static final int EVENT_BACKLOG = 4096;
+    private static final String NO_SUCH_CONTAINER = "the runtime has no such container";
 
-    private final JsonRecords<ContainerRecord> store;
+    private final ContainerIndex index;
     private final PodSandboxes sandboxes;
     private final Images images;
     private final Snapshotter snapshots;
@@ -88,7 +88,7 @@ public final class Containers implements AutoCloseable {
      */
     public Containers(Path storeFile, PodSandboxes sandboxes, Images images, Snapshotter snapshots,
                       Map<String, RuntimeShim> shims) {
-        this.store = new JsonRecords<>(storeFile, ContainerRecord.class, "container");
+        this.index = new ContainerIndex(storeFile);
         this.sandboxes = sandboxes;
         this.images = images;
         this.snapshots = snapshots;
@@ -104,7 +104,7 @@ public final class Containers implements AutoCloseable {
     /** After a crash between the steps of create or remove: what has no record goes. */
     private void reconcile() {
         Map<String, ContainerRecord> records = new LinkedHashMap<>();
-        store.list().forEach(r -> records.put(r.id(), r));
+        index.records().forEach(r -> records.put(r.id(), r));
         for (ContainerRecord r : records.values()) {
             RuntimeShim shim = shims.get(r.runtime());
             if (shim != null && !shimKnows(shim, r.id())) {
@@ -114,10 +114,10 @@ public final class Containers implements AutoCloseable {
                     quietly(() -> snapshots.remove(r.snapshotKey()));
                     quietly(() -> ImageVolumes.remove(snapshots, r.id(), r.containerConfig()));
                 }
-                store.remove(r.id());
+                index.remove(r.id());
             }
         }
-        records.keySet().retainAll(store.list().stream().map(ContainerRecord::id).toList());
+        records.keySet().retainAll(index.records().stream().map(ContainerRecord::id).toList());
         for (RuntimeShim shim : shims.values()) {
             for (ContainerStatus s : shim.list()) {
                 if (!records.containsKey(s.id())) {
@@ -168,9 +168,9 @@ public final class Containers implements AutoCloseable {
     }
 
     private String create(NameKey key, PodSandboxes.Sandbox sandbox, CreateContainerRequest r) {
-        store.list().stream().filter(c -> key.matches(c)).findFirst().ifPresent(c -> {
+        index.entries().stream().filter(key::matches).findFirst().ifPresent(c -> {
             throw BerthException.alreadyExists("container name \"%s\" (attempt %d) is already used in sandbox %s by container %s",
-                    key.name(), key.attempt(), key.sandboxId(), c.id());
+                    key.name(), key.attempt(), key.sandboxId(), c.record().id());
         });
         String runtime = sandbox.handler().runtime();
         RuntimeShim shim = shim(runtime);
@@ -192,7 +192,7 @@ public final class Containers implements AutoCloseable {
                 logPath, ContainerStatusConversion.nanos(clock.instant()),
                 ContainerSpecConversion.stopSignal(r.getConfig(), imageConfig), r.getConfig());
         long t0 = System.nanoTime();
-        store.put(id, record);
+        index.put(record);
         boolean layer = false;
         try {
             long t1 = System.nanoTime();
@@ -210,7 +210,7 @@ public final class Containers implements AutoCloseable {
                 quietly(() -> snapshots.remove(id));
             }
             quietly(() -> ImageVolumes.remove(snapshots, id, r.getConfig()));
-            store.remove(id);
+            index.remove(id);
             throw e;
         }
         LOG.info("container {} ({}) created in sandbox {} from {}", id, key.name(), key.sandboxId(), ref);
@@ -237,12 +237,12 @@ public final class Containers implements AutoCloseable {
      * container succeeds.
      */
     public void remove(String idOrPrefix) {
-        Optional<ContainerRecord> found = find(idOrPrefix);
+        Optional<ContainerIndex.Entry> found = find(idOrPrefix);
         if (found.isEmpty()) {
             LOG.debug("RemoveContainer {}: no such container", idOrPrefix);
             return;
         }
-        remove(found.get());
+        remove(found.get().record());
     }
 
     private void remove(ContainerRecord r) {
@@ -262,7 +262,7 @@ public final class Containers implements AutoCloseable {
                 }
             }
         }
-        store.remove(r.id());
+        index.remove(r.id());
     }
 
     /** StopPodSandbox: every container of the pod is killed now (the kubelet stopped them gracefully before). */
@@ -283,7 +283,7 @@ public final class Containers implements AutoCloseable {
     }
 
     private List<ContainerRecord> ofSandbox(String sandboxId) {
-        return store.list().stream().filter(r -> r.sandboxId().equals(sandboxId)).toList();
+        return index.records().stream().filter(r -> r.sandboxId().equals(sandboxId)).toList();
     }
 
     // ---------------------------------------------------------------- status / list
@@ -301,14 +301,25 @@ public final class Containers implements AutoCloseable {
 
     public ListContainersResponse list(dev.berth.api.cri.v1.ContainerFilter filter) {
         ListContainersResponse.Builder b = ListContainersResponse.newBuilder();
-        views(ContainerFilter.of(filter)).forEach(v -> b.addContainers(ContainerStatusConversion.toContainer(v.record(), v.status())));
+        views(ContainerFilter.of(filter)).forEach(v -> b.addContainers(
+                ContainerStatusConversion.toContainer(v.record(), v.config(), v.status())));
         return b.build();
     }
 
+    /**
+     * Every container that passes {@code filter}, oldest first, with its state from one bulk {@link RuntimeShim#list}
+     * per runtime: no file is read per container. Records are read before states, so a container whose create
+     * completes meanwhile is not reported UNKNOWN.
+     */
     private List<ContainerView> views(Predicate<ContainerView> filter) {
+        List<ContainerIndex.Entry> entries = index.entries();
+        Map<String, Map<String, ContainerStatus>> states = new LinkedHashMap<>();
         List<ContainerView> out = new ArrayList<>();
-        for (ContainerRecord r : store.list()) {
-            ContainerView v = new ContainerView(r, shimStatus(r));
+        for (ContainerIndex.Entry e : entries) {
+            ContainerRecord r = e.record();
+            ContainerStatus s = states.computeIfAbsent(r.runtime(), this::shimStates).get(r.id());
+            ContainerView v = new ContainerView(r, e.config(), s != null ? s : unknown(r,
+                    shims.containsKey(r.runtime()) ? NO_SUCH_CONTAINER : notRunning(r)));
             if (filter.test(v)) {
                 out.add(v);
             }
@@ -317,10 +328,20 @@ public final class Containers implements AutoCloseable {
         return out;
     }
 
+    /** What the runtime {@code runtime} holds, by container id; nothing when it is not running. */
+    private Map<String, ContainerStatus> shimStates(String runtime) {
+        RuntimeShim shim = shims.get(runtime);
+        Map<String, ContainerStatus> out = new java.util.HashMap<>();
+        if (shim != null) {
+            shim.list().forEach(s -> out.put(s.id(), s));
+        }
+        return out;
+    }
+
     /** The shim's status; a container its shim lost (or whose shim is not running) is UNKNOWN, not an error. */
     private ContainerStatus shimStatus(ContainerRecord r) {
         RuntimeShim shim = shims.get(r.runtime());
-        String why = "runtime " + r.runtime() + " is not running";
+        String why = notRunning(r);
         if (shim != null) {
             try {
                 return shim.status(r.id());
@@ -328,9 +349,17 @@ public final class Containers implements AutoCloseable {
                 if (e.kind() != ErrorKind.NOT_FOUND) {
                     throw e;
                 }
-                why = "the runtime has no such container";
+                why = NO_SUCH_CONTAINER;
             }
         }
+        return unknown(r, why);
+    }
+
+    private static String notRunning(ContainerRecord r) {
+        return "runtime " + r.runtime() + " is not running";
+    }
+
+    private static ContainerStatus unknown(ContainerRecord r, String why) {
         return new ContainerStatus(r.id(), ContainerState.UNKNOWN, 0, null, null, null, 0, "", why, null);
     }
 
@@ -424,15 +453,15 @@ public final class Containers implements AutoCloseable {
     // ---------------------------------------------------------------- stats
 
     public ContainerStatsResponse stats(String idOrPrefix) {
-        ContainerRecord r = record(idOrPrefix);
-        return ContainerStatsResponse.newBuilder().setStats(stats(r)).build();
+        ContainerIndex.Entry e = entry(idOrPrefix);
+        return ContainerStatsResponse.newBuilder().setStats(stats(e.record(), e.config())).build();
     }
 
     public ListContainerStatsResponse listStats(ContainerStatsFilter filter) {
         ListContainerStatsResponse.Builder b = ListContainerStatsResponse.newBuilder();
         for (ContainerView v : views(ContainerFilter.of(filter))) {
             if (v.status().state() == ContainerState.RUNNING) {
-                b.addStats(stats(v.record()));
+                b.addStats(stats(v.record(), v.config()));
             }
         }
         return b.build();
@@ -447,13 +476,13 @@ public final class Containers implements AutoCloseable {
         for (ContainerView v : views(ContainerFilter.of(dev.berth.api.cri.v1.ContainerFilter.newBuilder()
                 .setPodSandboxId(pod.getId()).build()))) {
             if (v.record().sandboxId().equals(pod.getId()) && v.status().state() == ContainerState.RUNNING) {
-                each.add(stats(v.record()));
+                each.add(stats(v.record(), v.config()));
             }
         }
         return ContainerStatsConversion.podStats(pod, each, ContainerStatusConversion.nanos(clock.instant()));
     }
 
-    private dev.berth.api.cri.v1.ContainerStats stats(ContainerRecord r) {
+    private dev.berth.api.cri.v1.ContainerStats stats(ContainerRecord r, dev.berth.api.cri.v1.ContainerConfig c) {
         dev.berth.core.runtime.ContainerStats s = shim(r.runtime()).stats(r.id());
         dev.berth.core.snapshot.Usage layer = null;
         if (snapshots != null) {
@@ -465,7 +494,7 @@ public final class Containers implements AutoCloseable {
                 }
             }
         }
-        return ContainerStatsConversion.toCri(r, s, layer, snapshots == null ? "" : snapshots.activeDir(r.snapshotKey()).toString());
+        return ContainerStatsConversion.toCri(r, c, s, layer, snapshots == null ? "" : snapshots.activeDir(r.snapshotKey()).toString());
     }
 
     // ---------------------------------------------------------------- events
@@ -507,7 +536,7 @@ public final class Containers implements AutoCloseable {
         };
         ContainerEventResponse.Builder b = ContainerEventResponse.newBuilder().setContainerId(e.containerId())
                 .setContainerEventType(type).setCreatedAt(ContainerStatusConversion.nanos(e.at()));
-        Optional<ContainerRecord> r = store.get(e.containerId());
+        Optional<ContainerRecord> r = index.get(e.containerId()).map(ContainerIndex.Entry::record);
         if (r.isPresent() && e.type() != RuntimeEvent.Type.DELETED) {
             b.addContainersStatuses(ContainerStatusConversion.toStatus(r.get(), shimStatus(r.get())));
             try {
@@ -559,19 +588,24 @@ public final class Containers implements AutoCloseable {
     }
 
     private ContainerRecord record(String idOrPrefix) {
+        return entry(idOrPrefix).record();
+    }
+
+    private ContainerIndex.Entry entry(String idOrPrefix) {
         return find(idOrPrefix).orElseThrow(() -> BerthException.notFound("container %s not found", idOrPrefix));
     }
 
     /** The container with this id, or the only one whose id starts with it (crictl's short ids). */
-    private Optional<ContainerRecord> find(String idOrPrefix) {
+    private Optional<ContainerIndex.Entry> find(String idOrPrefix) {
         if (idOrPrefix.isEmpty()) {
             throw BerthException.invalidArgument("container_id is required");
         }
-        Optional<ContainerRecord> exact = store.get(idOrPrefix);
+        Optional<ContainerIndex.Entry> exact = index.get(idOrPrefix);
         if (exact.isPresent()) {
             return exact;
         }
-        List<ContainerRecord> byPrefix = store.list().stream().filter(r -> r.id().startsWith(idOrPrefix)).toList();
+        List<ContainerIndex.Entry> byPrefix = index.entries().stream()
+                .filter(e -> e.record().id().startsWith(idOrPrefix)).toList();
         if (byPrefix.size() > 1) {
             throw BerthException.invalidArgument("container_id %s is ambiguous: it starts %d container ids", idOrPrefix,
                     byPrefix.size());
@@ -607,16 +641,16 @@ public final class Containers implements AutoCloseable {
                 LOG.debug("closing a shim subscription: {}", e.getMessage());
             }
         }
-        store.close();
+        index.close();
     }
 
     /** A container's name in its pod: the CRI allows one live container per (sandbox, name, attempt). */
     private record NameKey(String sandboxId, String name, int attempt) {
-        boolean matches(ContainerRecord r) {
-            if (!r.sandboxId().equals(sandboxId)) {
+        boolean matches(ContainerIndex.Entry e) {
+            if (!e.record().sandboxId().equals(sandboxId)) {
                 return false;
             }
-            var m = r.containerConfig().getMetadata();
+            var m = e.config().getMetadata();
             return m.getName().equals(name) && m.getAttempt() == attempt;
         }
 

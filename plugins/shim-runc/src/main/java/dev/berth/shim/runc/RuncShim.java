@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * Containers run by runc, each under its own conmon. The shim keeps a small record per container under the root dir
  * and derives everything else from what conmon leaves in the state dir (exit file, OOM marker, its own liveness), so
  * containers outlive the daemon and a restarted shim reports them truthfully. Calls on one container are serialised
- * by a per-container lock; nothing slow runs under a global one.
+ * by a per-container lock; nothing slow runs under a global one. Status reads those files fresh; every exit found
+ * (by status, stop or the {@link ExitWatcher}) is kept in memory, and {@link #list} answers from memory alone.
  */
 public final class RuncShim implements RuntimeShim, AutoCloseable {
     static final String RUNC_DIR = "runc";
@@ -182,6 +183,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
                 throw new BerthException(ErrorKind.INTERNAL, "cannot create container " + id + ": " + e, e);
             }
             records.put(rec);
+            exited.remove(id); // a status call racing the delete of an earlier container with this id
             known.put(id, rec);
             exits.watch(id, d.exitDir());
         } finally {
@@ -331,7 +333,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
             removeRuntimeState(id, rec.map(r -> r.runtimePath() == null ? defaultRuntime : Path.of(r.runtimePath()))
                     .orElse(defaultRuntime));
             records.remove(id);
-            known.remove(id);
+            known.remove(id); // before the exit: list relies on this order
             exited.remove(id);
         } finally {
             lock.unlock();
@@ -348,13 +350,23 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         return compute(require(id));
     }
 
+    /**
+     * Answered from memory, without a file or {@code /proc} read per container: the kubelet relists every second.
+     * It is as current as the shim's knowledge: the exit watcher, {@link #stop} and every {@link #status} call store
+     * an exit in {@link #exited} before anyone is told of it, so a list never contradicts a STOPPED event or a status
+     * answered before it. A monitor that died without an exit file shows within a second (the watcher's sweep).
+     */
     @Override
     public List<ContainerStatus> list() {
         List<ContainerRecord> all = new ArrayList<>(known.values());
         all.sort(Comparator.comparing(ContainerRecord::createdAt).thenComparing(ContainerRecord::id));
         List<ContainerStatus> out = new ArrayList<>(all.size());
         for (ContainerRecord r : all) {
-            out.add(compute(r));
+            ContainerStatus st = remembered(r);
+            // deleted meanwhile (delete drops the record before its exit): a stale record would look alive again
+            if (known.containsKey(r.id())) {
+                out.add(st);
+            }
         }
         return out;
     }
@@ -546,7 +558,8 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
     @Override
     public ContainerStats stats(String id) {
         ContainerRecord r = require(id);
-        ContainerStatus st = compute(r);
+        // from memory: the cgroup read below finds nothing once the process is gone, so a fresh look adds nothing
+        ContainerStatus st = remembered(r);
         CgroupStats.Usage u = CgroupStats.Usage.ZERO;
         if (st.state() != ContainerState.EXITED && st.pid() > 0) {
             u = cgroups.of(st.pid()).orElse(CgroupStats.Usage.ZERO);
@@ -570,8 +583,8 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
     // ---------------------------------------------------------------- state derivation
 
     /**
-     * The container's state from cheap reads: the exit file conmon writes, conmon's liveness, and the record. Exits
-     * are final and cached.
+     * The container's state read fresh: the exit file conmon writes, conmon's liveness, and the record. An exit found
+     * here is final and kept in {@link #exited}, where {@link #remembered} (and so {@link #list}) sees it.
      */
     private ContainerStatus compute(ContainerRecord r) {
         ContainerStatus done = exited.get(r.id());
@@ -581,18 +594,16 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         ContainerDirs d = dirs(r.id());
         Optional<ContainerStatus> ex = exitStatus(r, d);
         if (ex.isPresent()) {
-            exited.put(r.id(), ex.get());
-            return ex.get();
+            return exitedNow(ex.get());
         }
         if (r.lostAt() != null) {
-            return lost(r);
+            return exitedNow(lost(r));
         }
         if (!ProcFs.alive(r.conmonPid(), r.id())) {
             // conmon writes the exit file before it exits: look once more before calling it lost
             ex = exitStatus(r, d);
             if (ex.isPresent()) {
-                exited.put(r.id(), ex.get());
-                return ex.get();
+                return exitedNow(ex.get());
             }
             ReentrantLock lock = lockOf(r.id());
             if (lock.tryLock()) {
@@ -606,10 +617,34 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
                     lock.unlock();
                 }
             }
-            return lost(r.lostAt() == null ? r.withLost(Instant.now(), LOST_MESSAGE) : r);
+            return exitedNow(lost(r.lostAt() == null ? r.withLost(Instant.now(), LOST_MESSAGE) : r));
+        }
+        return remembered(r);
+    }
+
+    /**
+     * The container's state from memory alone: its exit once one was seen, else what the record says (created until
+     * started). What the exit watcher keeps current; no file is read.
+     */
+    private ContainerStatus remembered(ContainerRecord r) {
+        ContainerStatus done = exited.get(r.id());
+        if (done != null) {
+            return done;
+        }
+        if (r.lostAt() != null) {
+            return lost(r);
         }
         ContainerState s = r.startedAt() == null ? ContainerState.CREATED : ContainerState.RUNNING;
         return new ContainerStatus(r.id(), s, r.pid(), r.createdAt(), r.startedAt(), null, 0, "", message(r), r.user());
+    }
+
+    /** Keeps a final status; the first one kept wins, so every caller reports the same exit. */
+    private ContainerStatus exitedNow(ContainerStatus st) {
+        ContainerStatus first = exited.putIfAbsent(st.id(), st);
+        if (known.get(st.id()) == null) {
+            exited.remove(st.id()); // deleted meanwhile: keep nothing of it
+        }
+        return first == null ? st : first;
     }
 
     private Optional<ContainerStatus> exitStatus(ContainerRecord r, ContainerDirs d) {
