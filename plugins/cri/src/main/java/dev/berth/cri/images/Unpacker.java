@@ -25,9 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Unpacks a pulled image's layers into committed snapshots named by their OCI chain ids, base first. A layer
- * whose chain is already committed (another image shares it) is reused, never unpacked again; pulls of images
- * sharing layers wait for each other per chain. A layer is applied into a fresh active snapshot under a
+ * Unpacks an image's layers into one snapshotter's committed snapshots named by their OCI chain ids, base first, at
+ * a pull or later from the content store. A layer whose chain is already committed (another image shares it, or
+ * another unpack of this image got there first) is reused, never unpacked again; unpacks of images sharing layers
+ * wait for each other per chain. A layer is applied into a fresh active snapshot under a
  * temporary key and committed under its chain id only after its diff id matched the image config, so a crash
  * or a bad layer never leaves a committed snapshot with half a layer.
  */
