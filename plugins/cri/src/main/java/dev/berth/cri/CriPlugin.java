@@ -25,6 +25,7 @@ import dev.berth.cri.registry.RegistryClient;
 import dev.berth.cri.registry.RegistryConfig;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.sandboxes.RuntimeHandlers;
+import dev.berth.cri.snapshots.Snapshotters;
 import dev.berth.cri.streaming.StreamServer;
 import dev.berth.cri.streaming.StreamSettings;
 import io.grpc.ServerServiceDefinition;
@@ -52,16 +53,18 @@ public final class CriPlugin implements PluginProvider {
 
     private static Served init(InitContext ctx) {
         // Config errors first, before anything that must be closed is opened.
-        PodSandboxes sandboxes = new PodSandboxes(RuntimeHandlers.from(ctx.config()),
-                ctx.getAll(PluginTypes.SANDBOX_CONTROLLER, SandboxController.class));
+        RuntimeHandlers handlers = RuntimeHandlers.from(ctx.config());
+        PodSandboxes sandboxes = new PodSandboxes(handlers, ctx.getAll(PluginTypes.SANDBOX_CONTROLLER, SandboxController.class));
+        Snapshotters snapshotters = Snapshotters.from(ctx.config(), handlers,
+                ctx.getAll(PluginTypes.SNAPSHOTTER, Snapshotter.class), ctx.plugins());
         Images images = ctx.getAll(PluginTypes.CONTENT, ContentStore.class).values().stream().findFirst()
-                .map(content -> images(ctx, content))
+                .map(content -> images(ctx, content, snapshotters))
                 .orElse(null);
         StreamSettings streaming = StreamSettings.from(ctx.config());
         Containers containers = null;
         StreamServer streams;
         try {
-            containers = new Containers(ctx.root().resolve("containers.db"), sandboxes, images, snapshotter(ctx),
+            containers = new Containers(ctx.root().resolve("containers.db"), sandboxes, images, snapshotters,
                     ctx.getAll(PluginTypes.RUNTIME, RuntimeShim.class));
             streams = StreamServer.start(streaming);
         } catch (RuntimeException e) {
@@ -73,25 +76,19 @@ public final class CriPlugin implements PluginProvider {
             }
             throw e;
         }
-        CriService cri = new CriService(ctx.daemon(), ctx::plugins, images, sandboxes, containers, streams);
+        CriService cri = new CriService(ctx.daemon(), ctx::plugins, images, sandboxes, containers, snapshotters, streams);
         InstrumentedCriService rpc = new InstrumentedCriService(ctx.metrics());
         return new Served(List.of(new RuntimeServiceBinding(rpc, cri).bindService(),
                 new ImageServiceBinding(rpc, cri).bindService()), images, containers, streams);
     }
 
-    /** The snapshotter images are unpacked into (and containers' writable layers live in), or null. */
-    private static Snapshotter snapshotter(InitContext ctx) {
-        return ctx.getAll(PluginTypes.SNAPSHOTTER, Snapshotter.class).get(ctx.config().getString("snapshotter"));
-    }
-
-    private static Images images(InitContext ctx, ContentStore content) {
+    private static Images images(InitContext ctx, ContentStore content, Snapshotters snapshotters) {
         Config c = ctx.config();
         Duration gcInterval = gcInterval(c);
-        String snapshotterId = c.getString("snapshotter");
-        Snapshotter snapshots = snapshotter(ctx);
+        String snapshotterId = snapshotters.defaultId();
         Applier applier = ctx.getAll(PluginTypes.DIFF, Applier.class).values().stream().findFirst().orElse(null);
-        if (snapshots == null || applier == null) {
-            LOG.warn("images are pulled but not unpacked: {}", snapshots == null
+        if (snapshotters.find(snapshotterId).isEmpty() || applier == null) {
+            LOG.warn("images are pulled but not unpacked: {}", applier != null
                     ? "snapshotter '" + snapshotterId + "' is not running" : "no layer applier (" + PluginTypes.DIFF + ") is running");
         }
         Counter pulled = ctx.metrics().counter("berth_image_pull_bytes_total",
@@ -100,7 +97,7 @@ public final class CriPlugin implements PluginProvider {
                 .withPullProgressTimeout(duration(c, "image_pull_progress_timeout", "\"5m\" or \"0\" (off)"))), null,
                 n -> pulled.add(n));
         Path root = ctx.root();
-        return new Images(content, puller, snapshots, snapshotterId, applier, root.resolve("images.db"),
+        return new Images(content, puller, snapshotters, applier, root.resolve("images.db"),
                 c.getString("sandbox_image"), root.getParent(), gcInterval, ctx.metrics());
     }
 

@@ -12,6 +12,7 @@ import dev.berth.cri.images.Images;
 import dev.berth.cri.metrics.PodMetrics;
 import dev.berth.cri.sandboxes.PodCidrList;
 import dev.berth.cri.sandboxes.PodSandboxes;
+import dev.berth.cri.snapshots.Snapshotters;
 import dev.berth.cri.status.RuntimeConditions;
 import dev.berth.cri.streaming.StreamServer;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class CriService {
     private final Images images;
     private final PodSandboxes sandboxes;
     private final Containers containers;
+    private final Snapshotters snapshotters;
     private final PodMetrics metrics;
     private final StreamServer streams;
 
@@ -47,16 +49,18 @@ public final class CriService {
      * @param images     the image service part, or null when no content store plugin is running
      * @param sandboxes  the pod sandbox part: runtime handlers and their sandbox controllers
      * @param containers the container part: records, writable layers and runtime shims
+     * @param snapshotters each runtime handler's snapshotter
      * @param streams    serves the URLs Exec, Attach and PortForward hand out
      */
     public CriService(DaemonInfo daemon, Supplier<List<PluginInfo>> plugins, Images images, PodSandboxes sandboxes,
-                      Containers containers, StreamServer streams) {
+                      Containers containers, Snapshotters snapshotters, StreamServer streams) {
         this.daemon = daemon;
         this.plugins = plugins;
         this.conditions = new RuntimeConditions(plugins, sandboxes::networkReadiness);
         this.images = images;
         this.sandboxes = sandboxes;
         this.containers = containers;
+        this.snapshotters = snapshotters;
         this.metrics = new PodMetrics(sandboxes, containers);
         this.streams = streams;
     }
@@ -128,6 +132,8 @@ public final class CriService {
 
     // ---- pod sandboxes ----
     public RunPodSandboxResponse runPodSandbox(RunPodSandboxRequest r) {
+        // a pod whose containers could get no root file system is refused before its network is made
+        snapshotters.of(snapshotters.handler(r.getRuntimeHandler()));
         return sandboxes.run(r);
     }
 

@@ -19,14 +19,26 @@ import java.util.Base64;
  * @param createdAt   epoch nanoseconds
  * @param stopSignal  the signal StopContainer sends first ("" for SIGTERM)
  * @param config      base64 of the {@code ContainerConfig} protobuf
+ * @param snapshotter id of the snapshotter plugin holding its writable layer and image volumes (its pod's runtime
+ *                    handler's); "" in records written before handlers had their own, which used the default one
  */
 public record ContainerRecord(String id, String sandboxId, String runtime, String imageRef, String imageId,
                               String imageName, String snapshotKey, String logPath, long createdAt, String stopSignal,
-                              String config) {
+                              String config, String snapshotter) {
+    public ContainerRecord {
+        snapshotter = snapshotter == null ? "" : snapshotter;
+    }
+
     static ContainerRecord of(String id, String sandboxId, String runtime, String imageId, String imageName,
                               String snapshotKey, String logPath, long createdAt, String stopSignal, ContainerConfig c) {
+        return of(id, sandboxId, runtime, imageId, imageName, snapshotKey, logPath, createdAt, stopSignal, c, "");
+    }
+
+    static ContainerRecord of(String id, String sandboxId, String runtime, String imageId, String imageName,
+                              String snapshotKey, String logPath, long createdAt, String stopSignal, ContainerConfig c,
+                              String snapshotter) {
         return new ContainerRecord(id, sandboxId, runtime, c.getImage().getImage(), imageId, imageName, snapshotKey,
-                logPath, createdAt, stopSignal, Base64.getEncoder().encodeToString(c.toByteArray()));
+                logPath, createdAt, stopSignal, Base64.getEncoder().encodeToString(c.toByteArray()), snapshotter);
     }
 
     ContainerConfig containerConfig() {

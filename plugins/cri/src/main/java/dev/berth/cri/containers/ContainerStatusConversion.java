@@ -89,6 +89,7 @@ final class ContainerStatusConversion {
         o.addProperty("pid", s.pid());
         o.addProperty("runtime", r.runtime());
         o.addProperty("snapshotKey", r.snapshotKey());
+        o.addProperty("snapshotter", r.snapshotter());
         o.addProperty("imageRef", r.imageRef());
         o.addProperty("config", TextFormat.printer().printToString(r.containerConfig()));
         return new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create().toJson(o);

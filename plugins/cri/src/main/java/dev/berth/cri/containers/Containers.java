@@ -38,6 +38,7 @@ import dev.berth.cri.images.ImageRecord;
 import dev.berth.cri.images.Images;
 import dev.berth.cri.registry.ImageConfig;
 import dev.berth.cri.sandboxes.PodSandboxes;
+import dev.berth.cri.snapshots.Snapshotters;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -73,7 +74,7 @@ public final class Containers implements AutoCloseable {
     private final ContainerIndex index;
     private final PodSandboxes sandboxes;
     private final Images images;
-    private final Snapshotter snapshots;
+    private final Snapshotters snapshotters;
     private final Map<String, RuntimeShim> shims;
     private final Clock clock;
     /** CreateContainer calls in flight by (sandbox, name, attempt): a kubelet retry joins the first call. */
@@ -82,16 +83,16 @@ public final class Containers implements AutoCloseable {
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
 
     /**
-     * @param images    resolves image names; null when no image service runs
-     * @param snapshots the snapshotter images are unpacked into; null when none runs
-     * @param shims     running runtime shim plugins by id
+     * @param images       resolves image names; null when no image service runs
+     * @param snapshotters where each runtime handler's containers get their writable layers
+     * @param shims        running runtime shim plugins by id
      */
-    public Containers(Path storeFile, PodSandboxes sandboxes, Images images, Snapshotter snapshots,
+    public Containers(Path storeFile, PodSandboxes sandboxes, Images images, Snapshotters snapshotters,
                       Map<String, RuntimeShim> shims) {
         this.index = new ContainerIndex(storeFile);
         this.sandboxes = sandboxes;
         this.images = images;
-        this.snapshots = snapshots;
+        this.snapshotters = snapshotters;
         this.shims = new LinkedHashMap<>(shims);
         this.clock = Clock.systemUTC();
         for (RuntimeShim shim : this.shims.values()) {
@@ -110,10 +111,10 @@ public final class Containers implements AutoCloseable {
             if (shim != null && !shimKnows(shim, r.id())) {
                 // the daemon died inside CreateContainer before the runtime recorded it: the create never completed
                 LOG.warn("container {}: its create was cut short (the runtime never recorded it); removing it", r.id());
-                if (snapshots != null) {
+                snapshotterOf(r).ifPresent(snapshots -> {
                     quietly(() -> snapshots.remove(r.snapshotKey()));
                     quietly(() -> ImageVolumes.remove(snapshots, r.id(), r.containerConfig()));
-                }
+                });
                 index.remove(r.id());
             }
         }
@@ -126,17 +127,30 @@ public final class Containers implements AutoCloseable {
                 }
             }
         }
-        if (snapshots != null) {
-            List<String> orphans = new ArrayList<>();
-            snapshots.walk(i -> i.kind() == dev.berth.core.snapshot.Kind.ACTIVE && i.name().matches("[0-9a-f]{64}")
-                    && !records.containsKey(i.name()), i -> orphans.add(i.name()));
-            snapshots.walk(i -> i.kind() == dev.berth.core.snapshot.Kind.VIEW && ImageVolumes.owner(i.name()) != null
-                    && !records.containsKey(ImageVolumes.owner(i.name())), i -> orphans.add(i.name()));
-            for (String key : orphans) {
-                LOG.warn("container layer or image volume {}: no container record; removing it", key);
-                quietly(() -> snapshots.remove(key));
-            }
+        snapshotters.running().forEach((id, snapshots) -> removeOrphans(id, snapshots, records.keySet()));
+    }
+
+    /** Writable layers and image volume views in {@code snapshots} whose container has no record. */
+    private static void removeOrphans(String snapshotter, Snapshotter snapshots, java.util.Set<String> containers) {
+        List<String> orphans = new ArrayList<>();
+        snapshots.walk(i -> i.kind() == dev.berth.core.snapshot.Kind.ACTIVE && i.name().matches("[0-9a-f]{64}")
+                && !containers.contains(i.name()), i -> orphans.add(i.name()));
+        snapshots.walk(i -> i.kind() == dev.berth.core.snapshot.Kind.VIEW && ImageVolumes.owner(i.name()) != null
+                && !containers.contains(ImageVolumes.owner(i.name())), i -> orphans.add(i.name()));
+        for (String key : orphans) {
+            LOG.warn("container layer or image volume {} in snapshotter {}: no container record; removing it", key, snapshotter);
+            quietly(() -> snapshots.remove(key));
         }
+    }
+
+    /** The snapshotter holding {@code r}'s writable layer, if it is running. */
+    private Optional<Snapshotter> snapshotterOf(ContainerRecord r) {
+        return snapshotters.find(snapshotterId(r));
+    }
+
+    /** Records from before handlers had their own snapshotter name none: theirs was the default. */
+    private String snapshotterId(ContainerRecord r) {
+        return r.snapshotter().isEmpty() ? snapshotters.defaultId() : r.snapshotter();
     }
 
     private static boolean shimKnows(RuntimeShim shim, String id) {
@@ -174,29 +188,30 @@ public final class Containers implements AutoCloseable {
         });
         String runtime = sandbox.handler().runtime();
         RuntimeShim shim = shim(runtime);
-        if (images == null || snapshots == null) {
-            throw BerthException.failedPrecondition("containers need an image service and a snapshotter; see berthctl plugins ls");
+        if (images == null) {
+            throw BerthException.failedPrecondition("containers need an image service; see berthctl plugins ls");
         }
+        Snapshotter snapshots = snapshotters.of(sandbox.handler());
+        String snapshotter = snapshotters.idOf(sandbox.handler());
         String ref = r.getConfig().getImage().getImage();
         ImageRecord image = images.resolve(ref)
                 .orElseThrow(() -> BerthException.notFound("image \"%s\" not found: pull it first (config.image.image)", ref));
-        if (image.snapshot().isEmpty()) {
-            throw BerthException.failedPrecondition("image \"%s\" (%s) was pulled but not unpacked; pull it again with a snapshotter running",
-                    ref, image.id());
-        }
         Map<Integer, ImageRecord> volumeImages = ImageVolumes.resolve(r.getConfig().getMountsList(), images);
         ImageConfig imageConfig = images.config(image);
+        // the pull unpacked into its handler's snapshotter; a pod of another handler needs the image in its own
+        String parent = images.unpacked(image, snapshotter);
+        volumeImages.values().forEach(v -> images.unpacked(v, snapshotter));
         String logPath = ContainerSpecConversion.logPath(sandbox.status().config(), r.getConfig());
         String id = Ids.random();
         ContainerRecord record = ContainerRecord.of(id, key.sandboxId(), runtime, image.id(), imageName(image), id,
                 logPath, ContainerStatusConversion.nanos(clock.instant()),
-                ContainerSpecConversion.stopSignal(r.getConfig(), imageConfig), r.getConfig());
+                ContainerSpecConversion.stopSignal(r.getConfig(), imageConfig), r.getConfig(), snapshotter);
         long t0 = System.nanoTime();
         index.put(record);
         boolean layer = false;
         try {
             long t1 = System.nanoTime();
-            List<Mount> rootfs = snapshots.prepare(id, image.snapshot(), Map.of());
+            List<Mount> rootfs = snapshots.prepare(id, parent, Map.of());
             layer = true;
             Map<Integer, List<Mount>> volumes = ImageVolumes.prepare(snapshots, id, volumeImages);
             long t2 = System.nanoTime();
@@ -252,15 +267,18 @@ public final class Containers implements AutoCloseable {
         } else {
             LOG.warn("container {}: runtime {} is not running; removing the record only", r.id(), r.runtime());
         }
-        if (snapshots != null) {
-            ImageVolumes.remove(snapshots, r.id(), r.containerConfig());
+        Optional<Snapshotter> snapshots = snapshotterOf(r);
+        if (snapshots.isPresent()) {
+            ImageVolumes.remove(snapshots.get(), r.id(), r.containerConfig());
             try {
-                snapshots.remove(r.snapshotKey());
+                snapshots.get().remove(r.snapshotKey());
             } catch (BerthException e) {
                 if (e.kind() != ErrorKind.NOT_FOUND) {
                     throw e;
                 }
             }
+        } else {
+            LOG.warn("container {}: snapshotter {} is not running; its writable layer stays", r.id(), snapshotterId(r));
         }
         index.remove(r.id());
     }
@@ -432,9 +450,8 @@ public final class Containers implements AutoCloseable {
         Path archive = CheckpointConversion.location(q);
         Duration timeout = CheckpointConversion.timeout(q);
         ContainerRecord r = running(q.getContainerId(), "checkpoint");
-        if (snapshots == null) {
-            throw BerthException.failedPrecondition("no snapshotter is running: the container's writable layer cannot be read");
-        }
+        Snapshotter snapshots = snapshotterOf(r).orElseThrow(() -> BerthException.failedPrecondition(
+                "snapshotter \"%s\" is not running: the container's writable layer cannot be read", snapshotterId(r)));
         byte[] config = CheckpointConversion.configDump(r, ociRuntime(r), clock.instant());
         shim(r.runtime()).checkpoint(r.id(), new CheckpointRequest(archive, timeout, snapshots.mounts(r.snapshotKey()),
                 Map.of(CheckpointConversion.CONFIG_DUMP, config)));
@@ -485,6 +502,7 @@ public final class Containers implements AutoCloseable {
     private dev.berth.api.cri.v1.ContainerStats stats(ContainerRecord r, dev.berth.api.cri.v1.ContainerConfig c) {
         dev.berth.core.runtime.ContainerStats s = shim(r.runtime()).stats(r.id());
         dev.berth.core.snapshot.Usage layer = null;
+        Snapshotter snapshots = snapshotterOf(r).orElse(null);
         if (snapshots != null) {
             try {
                 layer = snapshots.usage(r.snapshotKey());

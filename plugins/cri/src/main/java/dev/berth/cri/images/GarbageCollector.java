@@ -30,15 +30,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mark-and-sweep collection of the content store and the images' snapshotter, in the manner of containerd's
- * collector.
+ * Mark-and-sweep collection of the content store and every running snapshotter, in the manner of containerd's
+ * collector: an image may be unpacked in several snapshotters (one per runtime handler), and removing it must free
+ * them all.
  *
- * <p>Roots: each image record's target, manifest, config and top snapshot; blobs and snapshots labelled
+ * <p>Roots: each image record's target, manifest, config and top snapshot (in every snapshotter: a chain id names
+ * the same layers in each); blobs and snapshots labelled
  * {@link ContentLabels#GC_ROOT}; the resources of unexpired leases (expired leases are removed first); and every
  * active snapshot and view, which containers use — except unpack leftovers ({@code extract-…} keys) older than
  * {@link #STALE_EXTRACT}, which a crash abandoned. Marking follows {@code berth.io/gc.ref.content.*} from blob to
- * blob, {@code berth.io/gc.ref.snapshot.<snapshotter>} from blob to snapshot, and snapshot parents. Sweeping
- * deletes every committed blob and every snapshot not marked, children before parents.
+ * blob, {@code berth.io/gc.ref.snapshot.<snapshotter>} from blob to a snapshot of that snapshotter, and snapshot
+ * parents within a snapshotter. Sweeping deletes every committed blob and every snapshot not marked, children before
+ * parents.
  *
  * <p>A run holds the write half of the images' lock; pulls hold the read half while they unpack and record an
  * image and removals while they change records, so marking never sees half a pull. Blobs a pull is still
@@ -52,8 +55,8 @@ final class GarbageCollector {
     private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
 
     private final ContentStore content;
-    private final Snapshotter snapshots;
-    private final String snapshotRefLabel;
+    /** By id: snapshot names are per snapshotter, and so is everything marked among them. */
+    private final Map<String, Snapshotter> snapshotters;
     private final Supplier<List<ImageRecord>> images;
     private final ReadWriteLock lock;
     private final Clock clock;
@@ -63,16 +66,15 @@ final class GarbageCollector {
     }
 
     /**
-     * @param snapshots     the snapshotter images are unpacked into, or null to collect content only
-     * @param snapshotterId its plugin id: which {@code berth.io/gc.ref.snapshot.<id>} labels name its snapshots
-     * @param images        the image records (the roots)
-     * @param lock          shared with pulls and removals (they take the read half)
+     * @param snapshotters the running snapshotters by plugin id (which {@code berth.io/gc.ref.snapshot.<id>} labels
+     *                     name their snapshots); none to collect content only
+     * @param images       the image records (the roots)
+     * @param lock         shared with pulls and removals (they take the read half)
      */
-    GarbageCollector(ContentStore content, Snapshotter snapshots, String snapshotterId, Supplier<List<ImageRecord>> images,
+    GarbageCollector(ContentStore content, Map<String, Snapshotter> snapshotters, Supplier<List<ImageRecord>> images,
                      ReadWriteLock lock, Clock clock) {
         this.content = content;
-        this.snapshots = snapshots;
-        this.snapshotRefLabel = SnapshotLabels.gcRefSnapshot(snapshotterId);
+        this.snapshotters = Map.copyOf(snapshotters);
         this.images = images;
         this.lock = lock;
         this.clock = clock;
@@ -93,16 +95,17 @@ final class GarbageCollector {
         return r;
     }
 
-    /** Everything that exists and what of it is reachable, as seen under the lock. */
+    /** Everything that exists and what of it is reachable, as seen under the lock; snapshots by snapshotter id. */
     private record Marked(Map<Digest, Info> blobs, Set<Digest> liveBlobs,
-                          Map<String, dev.berth.core.snapshot.Info> snaps, Set<String> liveSnaps) {
+                          Map<String, Map<String, dev.berth.core.snapshot.Info>> snaps, Map<String, Set<String>> liveSnaps) {
     }
 
     private Marked mark() {
         content.collectExpiredLeases();
         Instant now = clock.instant();
         Deque<Digest> blobQueue = new ArrayDeque<>();
-        Deque<String> snapQueue = new ArrayDeque<>();
+        Map<String, Deque<String>> snapQueues = new HashMap<>();
+        snapshotters.keySet().forEach(id -> snapQueues.put(id, new ArrayDeque<>()));
 
         for (Lease l : content.leases()) {
             if (!l.expiredAt(now)) {
@@ -117,19 +120,21 @@ final class GarbageCollector {
                 parseDigest(d).ifPresent(blobQueue::add);
             }
             if (!image.snapshot().isEmpty()) {
-                snapQueue.add(image.snapshot());
+                snapQueues.values().forEach(q -> q.add(image.snapshot()));
             }
         }
 
-        Map<String, dev.berth.core.snapshot.Info> snaps = new HashMap<>();
-        if (snapshots != null) {
-            snapshots.walk(i -> true, i -> snaps.put(i.name(), i));
-            for (dev.berth.core.snapshot.Info s : snaps.values()) {
+        Map<String, Map<String, dev.berth.core.snapshot.Info>> snaps = new HashMap<>();
+        snapshotters.forEach((id, snapshotter) -> {
+            Map<String, dev.berth.core.snapshot.Info> these = new HashMap<>();
+            snapshotter.walk(i -> true, i -> these.put(i.name(), i));
+            for (dev.berth.core.snapshot.Info s : these.values()) {
                 if (s.labels().containsKey(SnapshotLabels.GC_ROOT) || s.kind() != Kind.COMMITTED && !staleExtract(s, now)) {
-                    snapQueue.add(s.name());
+                    snapQueues.get(id).add(s.name());
                 }
             }
-        }
+            snaps.put(id, these);
+        });
 
         Set<Digest> liveBlobs = new HashSet<>();
         while (!blobQueue.isEmpty()) {
@@ -147,24 +152,34 @@ final class GarbageCollector {
             for (Map.Entry<String, String> label : info.labels().entrySet()) {
                 if (label.getKey().startsWith(ContentLabels.GC_REF_CONTENT_PREFIX)) {
                     parseDigest(label.getValue()).ifPresent(blobQueue::add);
-                } else if (label.getKey().equals(snapshotRefLabel)) {
-                    snapQueue.add(label.getValue());
+                } else if (label.getKey().startsWith(SnapshotLabels.GC_REF_SNAPSHOT_PREFIX)) {
+                    Deque<String> q = snapQueues.get(label.getKey().substring(SnapshotLabels.GC_REF_SNAPSHOT_PREFIX.length()));
+                    if (q != null) { // a snapshotter not running now keeps what it has
+                        q.add(label.getValue());
+                    }
                 }
             }
         }
 
-        Set<String> liveSnaps = new HashSet<>();
-        while (!snapQueue.isEmpty()) {
-            String name = snapQueue.poll();
-            if (!liveSnaps.add(name)) {
+        Map<String, Set<String>> liveSnaps = new HashMap<>();
+        snapQueues.forEach((id, queue) -> liveSnaps.put(id, reachable(queue, snaps.get(id))));
+        return new Marked(blobs, liveBlobs, snaps, liveSnaps);
+    }
+
+    /** The snapshots {@code roots} name and all their parents. */
+    private static Set<String> reachable(Deque<String> roots, Map<String, dev.berth.core.snapshot.Info> snaps) {
+        Set<String> live = new HashSet<>();
+        while (!roots.isEmpty()) {
+            String name = roots.poll();
+            if (!live.add(name)) {
                 continue;
             }
             dev.berth.core.snapshot.Info s = snaps.get(name);
             if (s != null && s.parent() != null && !s.parent().isEmpty()) {
-                snapQueue.add(s.parent());
+                roots.add(s.parent());
             }
         }
-        return new Marked(blobs, liveBlobs, snaps, liveSnaps);
+        return live;
     }
 
     private Result sweep(Marked m, long start) {
@@ -189,21 +204,31 @@ final class GarbageCollector {
 
         int snapshotsRemoved = 0;
         long snapshotBytes = 0;
-        for (dev.berth.core.snapshot.Info s : deepestFirst(m.snaps(), m.liveSnaps())) {
-            long size = sizeOf(s.name());
-            try {
-                snapshots.remove(s.name());
-                snapshotsRemoved++;
-                snapshotBytes += size;
-            } catch (BerthException e) {
-                if (e.kind() == ErrorKind.FAILED_PRECONDITION) {
-                    LOG.debug("gc: keeping snapshot {}: {}", s.name(), e.getMessage()); // a child appeared since marking
-                } else if (e.kind() != ErrorKind.NOT_FOUND) {
-                    LOG.warn("gc: cannot remove snapshot {}: {}", s.name(), e.getMessage());
+        for (Map.Entry<String, Snapshotter> e : snapshotters.entrySet()) {
+            String id = e.getKey();
+            for (dev.berth.core.snapshot.Info s : deepestFirst(m.snaps().get(id), m.liveSnaps().get(id))) {
+                long size = sizeOf(e.getValue(), s.name());
+                if (removeSnapshot(id, e.getValue(), s.name())) {
+                    snapshotsRemoved++;
+                    snapshotBytes += size;
                 }
             }
         }
         return new Result(blobsRemoved, blobBytes, snapshotsRemoved, snapshotBytes, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private static boolean removeSnapshot(String snapshotter, Snapshotter snapshots, String name) {
+        try {
+            snapshots.remove(name);
+            return true;
+        } catch (BerthException e) {
+            if (e.kind() == ErrorKind.FAILED_PRECONDITION) {
+                LOG.debug("gc: keeping snapshot {} of {}: {}", name, snapshotter, e.getMessage()); // a child appeared since marking
+            } else if (e.kind() != ErrorKind.NOT_FOUND) {
+                LOG.warn("gc: cannot remove snapshot {} of {}: {}", name, snapshotter, e.getMessage());
+            }
+            return false;
+        }
     }
 
     /** The unmarked snapshots, children before parents (a snapshotter refuses to remove a parent first). */
@@ -251,7 +276,7 @@ final class GarbageCollector {
                 && !s.created().plus(STALE_EXTRACT).isAfter(now);
     }
 
-    private long sizeOf(String snapshot) {
+    private static long sizeOf(Snapshotter snapshots, String snapshot) {
         try {
             return snapshots.usage(snapshot).size();
         } catch (RuntimeException e) {

@@ -14,7 +14,6 @@ import dev.berth.core.snapshot.Kind;
 import dev.berth.core.snapshot.SnapshotLabels;
 import dev.berth.core.snapshot.Snapshotter;
 import dev.berth.cri.registry.Descriptor;
-import dev.berth.cri.registry.PulledImage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Unpacks a pulled image's layers into committed snapshots named by their OCI chain ids, base first. A layer
- * whose chain is already committed (another image shares it) is reused, never unpacked again; pulls of images
- * sharing layers wait for each other per chain. A layer is applied into a fresh active snapshot under a
+ * Unpacks an image's layers into one snapshotter's committed snapshots named by their OCI chain ids, base first, at
+ * a pull or later from the content store. A layer whose chain is already committed (another image shares it, or
+ * another unpack of this image got there first) is reused, never unpacked again; unpacks of images sharing layers
+ * wait for each other per chain. A layer is applied into a fresh active snapshot under a
  * temporary key and committed under its chain id only after its diff id matched the image config, so a crash
  * or a bad layer never leaves a committed snapshot with half a layer.
  */
@@ -65,13 +65,21 @@ final class Unpacker {
         }
     }
 
+    /** What an unpack needs of an image, from a pull or from the content store. */
+    record Layers(String image, Digest config, List<Descriptor> layers, List<Digest> diffIds) {
+        Layers {
+            layers = List.copyOf(layers);
+            diffIds = List.copyOf(diffIds);
+        }
+    }
+
     /** @return the chain id of the top layer: the parent of every container's rootfs from this image */
-    String unpack(PulledImage image) {
-        List<Digest> diffIds = image.imageConfig().diffIds();
+    String unpack(Layers image) {
+        List<Digest> diffIds = image.diffIds();
         List<Descriptor> layers = image.layers();
         if (diffIds.size() != layers.size()) {
             throw BerthException.invalidArgument("image %s has %d layers but its config lists %d diff ids",
-                    image.ref(), layers.size(), diffIds.size());
+                    image.image(), layers.size(), diffIds.size());
         }
         List<String> chain = chainIds(diffIds);
         for (int i = 0; i < layers.size(); i++) {
@@ -88,6 +96,7 @@ final class Unpacker {
             content.update(layers.get(i).digest(), Map.of(ContentLabels.UNCOMPRESSED, diffIds.get(i).toString()));
         }
         String top = chain.get(chain.size() - 1);
+        // roots the snapshots in this snapshotter while the config is alive; each snapshotter has its own label
         content.update(image.config(), Map.of(SnapshotLabels.gcRefSnapshot(snapshotterId), top));
         return top;
     }

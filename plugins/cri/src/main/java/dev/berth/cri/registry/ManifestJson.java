@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Reads manifests and indexes (OCI and Docker schema2), strictly enough that a bad one names what is wrong. */
-final class ManifestJson {
+public final class ManifestJson {
     private ManifestJson() {
     }
 
@@ -78,6 +78,11 @@ final class ManifestJson {
             layers.add(descriptor(arr.get(i), what + " layers[" + i + "]", false));
         }
         return new Manifest(mediaType, config, layers);
+    }
+
+    /** The layers (base first) of a stored image manifest, for unpacking an image again from the content store. */
+    public static List<Descriptor> layers(byte[] json, String what) {
+        return manifest(json, "", what).layers();
     }
 
     private static Descriptor descriptor(JsonElement e, String what, boolean withPlatform) {

@@ -2,6 +2,7 @@ package dev.berth.cri.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.typesafe.config.ConfigFactory;
 import dev.berth.api.cri.v1.Container;
 import dev.berth.api.cri.v1.ContainerConfig;
 import dev.berth.api.cri.v1.ContainerFilter;
@@ -9,6 +10,8 @@ import dev.berth.api.cri.v1.ContainerMetadata;
 import dev.berth.api.cri.v1.ContainerState;
 import dev.berth.api.cri.v1.ContainerStateValue;
 import dev.berth.api.cri.v1.ImageSpec;
+import dev.berth.cri.sandboxes.RuntimeHandlers;
+import dev.berth.cri.snapshots.Snapshotters;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -115,7 +118,10 @@ class ContainersListTest {
     // ------------------------------------------------------------------ helpers
 
     private Containers open() {
-        return new Containers(store(), null, null, null, Map.of("runc", shim));
+        // no snapshotter runs: listing never needs one
+        Snapshotters none = new Snapshotters(RuntimeHandlers.from(ConfigFactory.empty()), "overlayfs", Map.of(), Map.of(),
+                List.of());
+        return new Containers(store(), null, null, none, Map.of("runc", shim));
     }
 
     private Path store() {

@@ -191,10 +191,50 @@ class GarbageCollectorTest {
     }
 
     @Test
+    void anImageUnpackedInTwoSnapshottersKeepsBothUntilRemovedThenLosesBoth() {
+        GcFixture.Pulled a = f.pull("a", "base", "a-top");
+        GcFixture.Pulled b = f.pull("b", "base", "b-top");
+        f.unpackIntoOther(a);
+        f.collector().collect();
+        assertThat(f.other.names()).containsExactlyInAnyOrderElementsOf(a.chain());
+
+        f.remove(a);
+        GarbageCollector.Result r = f.collector().collect();
+
+        assertThat(f.other.names()).isEmpty();
+        assertThat(f.other.removed()).containsExactly(a.top(), a.chain().get(0));
+        assertThat(f.snapshots.names()).containsExactlyInAnyOrderElementsOf(b.chain());
+        assertThat(r.snapshotsRemoved()).isEqualTo(3); // a-top in both, base in the other only (b still uses it)
+    }
+
+    @Test
+    void aContainerInTheOtherSnapshotterKeepsItsLayersThereOnly() {
+        GcFixture.Pulled a = f.pull("a", "base", "a-top");
+        f.unpackIntoOther(a);
+        f.other.prepare("c".repeat(64), a.top(), java.util.Map.of());
+        f.remove(a);
+
+        f.collector().collect();
+
+        assertThat(f.other.names()).containsExactlyInAnyOrder("c".repeat(64), a.chain().get(0), a.top());
+        assertThat(f.snapshots.names()).isEmpty();
+    }
+
+    @Test
+    void theImageRecordRootsItsTopSnapshotInEverySnapshotterEvenWithoutTheLabel() {
+        GcFixture.Pulled a = f.pull("a", "base");
+        f.other.commit(a.top(), null); // unpacked there, the config label not written yet
+
+        f.collector().collect();
+
+        assertThat(f.other.names()).containsExactly(a.top());
+    }
+
+    @Test
     void contentOnlyWhenThereIsNoSnapshotter() {
         GcFixture.Pulled a = f.pull("a", "base");
         f.remove(a);
-        GarbageCollector contentOnly = new GarbageCollector(f.content, null, GcFixture.SNAPSHOTTER, List::of, f.lock, f.clock);
+        GarbageCollector contentOnly = new GarbageCollector(f.content, java.util.Map.of(), List::of, f.lock, f.clock);
 
         GarbageCollector.Result r = contentOnly.collect();
 

@@ -21,6 +21,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 final class GcFixture {
     static final String SNAPSHOTTER = "overlayfs";
+    /** A second snapshotter some runtime handler uses. */
+    static final String OTHER = "native";
     static final long LAYER_SIZE = 100;
     static final long CONFIG_SIZE = 10;
     static final long MANIFEST_SIZE = 5;
@@ -28,6 +30,7 @@ final class GcFixture {
     final TestClock clock = new TestClock();
     final FakeContentStore content = new FakeContentStore(clock);
     final FakeSnapshotter snapshots = new FakeSnapshotter(clock);
+    final FakeSnapshotter other = new FakeSnapshotter(clock);
     final List<ImageRecord> records = new CopyOnWriteArrayList<>();
     final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
 
@@ -39,7 +42,23 @@ final class GcFixture {
     }
 
     GarbageCollector collector() {
-        return new GarbageCollector(content, snapshots, SNAPSHOTTER, () -> List.copyOf(records), lock, clock);
+        return new GarbageCollector(content, snapshotters(), () -> List.copyOf(records), lock, clock);
+    }
+
+    Map<String, dev.berth.core.snapshot.Snapshotter> snapshotters() {
+        return Map.of(SNAPSHOTTER, snapshots, OTHER, other);
+    }
+
+    /** Unpacks {@code image} into the other snapshotter too, as CreateContainer in a pod of its handler does. */
+    void unpackIntoOther(Pulled image) {
+        String parent = null;
+        for (String chain : image.chain()) {
+            if (!other.names().contains(chain)) {
+                other.commit(chain, parent);
+            }
+            parent = chain;
+        }
+        content.update(image.config(), Map.of(SnapshotLabels.gcRefSnapshot(OTHER), image.top()));
     }
 
     /** "Pulls" image {@code name} with these layers (equal layer names are the same blob, so shared). */
