@@ -25,6 +25,7 @@ import dev.berth.cri.registry.RegistryClient;
 import dev.berth.cri.registry.RegistryConfig;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.sandboxes.RuntimeHandlers;
+import dev.berth.cri.sandboxes.SandboxImage;
 import dev.berth.cri.streaming.StreamServer;
 import dev.berth.cri.streaming.StreamSettings;
 import io.grpc.ServerServiceDefinition;
@@ -52,12 +53,13 @@ public final class CriPlugin implements PluginProvider {
 
     private static Served init(InitContext ctx) {
         // Config errors first, before anything that must be closed is opened.
-        PodSandboxes sandboxes = new PodSandboxes(RuntimeHandlers.from(ctx.config()),
-                ctx.getAll(PluginTypes.SANDBOX_CONTROLLER, SandboxController.class));
+        RuntimeHandlers handlers = RuntimeHandlers.from(ctx.config());
+        StreamSettings streaming = StreamSettings.from(ctx.config());
         Images images = ctx.getAll(PluginTypes.CONTENT, ContentStore.class).values().stream().findFirst()
                 .map(content -> images(ctx, content))
                 .orElse(null);
-        StreamSettings streaming = StreamSettings.from(ctx.config());
+        PodSandboxes sandboxes = new PodSandboxes(handlers, ctx.getAll(PluginTypes.SANDBOX_CONTROLLER, SandboxController.class),
+                new SandboxImage(images, ctx.config().getString("sandbox_image"), ctx.config().getString("snapshotter")));
         Containers containers = null;
         StreamServer streams;
         try {

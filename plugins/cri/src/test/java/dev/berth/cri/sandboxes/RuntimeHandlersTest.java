@@ -55,6 +55,19 @@ class RuntimeHandlersTest {
     }
 
     @Test
+    void sandboxModeIsPauselessUnlessAHandlerAsksForTheImage() {
+        RuntimeHandlers h = from("runtimes { pause { sandbox_mode = image }, plain { sandbox_mode = pauseless }, other {} }");
+        assertThat(h.resolve("pause").sandboxMode()).isEqualTo(RuntimeHandler.SandboxMode.IMAGE);
+        assertThat(h.resolve("plain").sandboxMode()).isEqualTo(RuntimeHandler.SandboxMode.PAUSELESS);
+        assertThat(h.resolve("other").sandboxMode()).isEqualTo(RuntimeHandler.SandboxMode.PAUSELESS);
+        assertThat(h.resolve("runc").sandboxMode()).isEqualTo(RuntimeHandler.SandboxMode.PAUSELESS);
+        assertThatThrownBy(() -> from("runtimes { pause { sandbox_mode = Image } }"))
+                .isInstanceOfSatisfying(BerthException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT))
+                .hasMessage("runtimes.\"pause\".sandbox_mode = \"Image\": want \"pauseless\" (namespaces held without a"
+                        + " process) or \"image\" (an infra container from sandbox_image)");
+    }
+
+    @Test
     void badConfigIsRefusedNamingTheKey() {
         assertThatThrownBy(() -> from("default_runtime_name = nope"))
                 .hasMessage("default_runtime_name \"nope\" is not a configured runtime; configured: runc");
