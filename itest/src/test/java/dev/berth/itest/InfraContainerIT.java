@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The infra-container sandbox mode through the CRI of a real berthd: a runtime handler with {@code sandbox_mode =
+ * The infra-container sandbox mode through the CRI of a real berthd: a runtime handler with {@code pod_infra =
  * "image"} runs a small pause image (built from the host's static busybox, pushed to a local registry and named as
  * {@code sandbox_image}) in each of its pods with real runc under conmon, in pods with their own loopback-only network.
  * Each test has its own cgroup parent, removed with everything else after it, pass or fail.
@@ -207,7 +207,7 @@ class InfraContainerIT {
     /** Loopback-only pod networks, {@code sandboxImage} as sandbox_image, and handler {@value #HANDLER} in image mode. */
     private static TestConfig config(Daemons.Session s, String sandboxImage) throws IOException {
         return CriPods.loopbackNetwork(s.config()).append("[plugins.\"io.berth.grpc.v1.cri\"]\nsandbox_image = \""
-                + sandboxImage + "\"\n[plugins.\"io.berth.grpc.v1.cri\".runtimes." + HANDLER + "]\nsandbox_mode = \"image\"\n");
+                + sandboxImage + "\"\n[plugins.\"io.berth.grpc.v1.cri\".runtimes." + HANDLER + "]\npod_infra = \"image\"\n");
     }
 
     /** Builds the pause image, pushes it as {@code repoAndTag} and returns its reference. */

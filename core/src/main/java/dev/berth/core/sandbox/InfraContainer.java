@@ -3,7 +3,7 @@ package dev.berth.core.sandbox;
 import dev.berth.core.runtime.ImageProcess;
 
 /**
- * The infra container of a sandbox whose runtime handler asks for one ({@code sandbox_mode = "image"}): a process from
+ * The infra container of a sandbox whose runtime handler asks for one ({@code pod_infra = "image"}): a process from
  * the configured sandbox image, run by a runtime shim in the pod's namespaces for the pod's whole life, in the manner
  * of containerd's and CRI-O's pause container. The CRI layer makes sure the image is pulled and unpacked and fills this
  * in; the controller makes its root filesystem from {@code parent} in {@code snapshotter} and has {@code runtime} run

@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The infra containers of pods whose runtime handler runs them from the sandbox image ({@code sandbox_mode = "image"}).
+ * The infra containers of pods whose runtime handler runs them from the sandbox image ({@code pod_infra = "image"}).
  * Its root filesystem is a snapshot of the image ({@code sandbox-<id>}: a view when the pod asks for a read-only
  * root, else an active snapshot) and its process is the image's entrypoint and cmd, run as one more container of the
  * handler's runtime shim, under the sandbox's id, joining the pod's pinned namespaces.

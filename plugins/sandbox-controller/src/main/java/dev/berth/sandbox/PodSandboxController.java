@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * hostname/hosts/resolv.conf files and a /dev/shm tmpfs. In the default, pause-less mode only a pod that shares one
  * pid namespace among its containers gets an infra process, since nothing else can hold a pid namespace (see
  * {@link PidNamespaceHolders}). A pod whose config names an {@link dev.berth.core.sandbox.InfraContainer} (its runtime
- * handler has {@code sandbox_mode = "image"}) gets that container instead, whatever its pid sharing (see
+ * handler has {@code pod_infra = "image"}) gets that container instead, whatever its pid sharing (see
  * {@link InfraContainers}). Records live in an MVStore so status and list survive a daemon restart; at open, what a
  * reboot or crash left inconsistent is released and marked NOTREADY — never a reason to fail startup.
  */

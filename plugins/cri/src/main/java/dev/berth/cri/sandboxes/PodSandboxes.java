@@ -112,7 +112,7 @@ public final class PodSandboxes {
     private String create(SandboxController controller, RuntimeHandler handler, PodSandboxConfig cri) {
         String id = ids.get();
         SandboxConfig config = SandboxConfigConversion.toSandboxConfig(id, cri, handler.name());
-        if (handler.sandboxMode() == RuntimeHandler.SandboxMode.IMAGE) {
+        if (handler.podInfra() == RuntimeHandler.PodInfra.IMAGE) {
             // before anything is made, so a failed pull leaves nothing behind
             config = config.withInfra(infraOf.apply(handler));
         }
@@ -303,7 +303,7 @@ public final class PodSandboxes {
 
     private static Function<RuntimeHandler, InfraContainer> noSandboxImage() {
         return h -> {
-            throw BerthException.failedPrecondition("runtime handler \"%s\" has sandbox_mode = \"image\", but no sandbox"
+            throw BerthException.failedPrecondition("runtime handler \"%s\" has pod_infra = \"image\", but no sandbox"
                     + " image service runs", h.name());
         };
     }

@@ -10,11 +10,11 @@ import dev.berth.core.errdefs.BerthException;
  * @param sandboxer   id of the {@code io.berth.sandbox.controller.v1} plugin that runs its pod sandboxes
  * @param runtime     id of the {@code io.berth.runtime.v2} plugin that runs its containers
  * @param runtimePath the OCI runtime binary that plugin runs for this handler (e.g. "crun"), or "" for its default
- * @param sandboxMode whether its pods get an infra container from {@code sandbox_image}
+ * @param podInfra    whether its pods get an infra container from {@code sandbox_image}
  */
-public record RuntimeHandler(String name, String sandboxer, String runtime, String runtimePath, SandboxMode sandboxMode) {
-    /** How a handler's pods hold their namespaces: the {@code sandbox_mode} key. */
-    public enum SandboxMode {
+public record RuntimeHandler(String name, String sandboxer, String runtime, String runtimePath, PodInfra podInfra) {
+    /** How a handler's pods hold their namespaces: the {@code pod_infra} key. */
+    public enum PodInfra {
         /** Namespaces pinned by bind mounts; a process only for pods sharing a pid namespace (the default). */
         PAUSELESS("pauseless"),
         /** Every pod gets an infra container running {@code sandbox_image}, pulled on first use. */
@@ -22,7 +22,7 @@ public record RuntimeHandler(String name, String sandboxer, String runtime, Stri
 
         private final String value;
 
-        SandboxMode(String value) {
+        PodInfra(String value) {
             this.value = value;
         }
 
@@ -32,8 +32,8 @@ public record RuntimeHandler(String name, String sandboxer, String runtime, Stri
         }
 
         /** @throws BerthException INVALID_ARGUMENT naming {@code key} and the values allowed */
-        static SandboxMode parse(String value, String key) {
-            for (SandboxMode m : values()) {
+        static PodInfra parse(String value, String key) {
+            for (PodInfra m : values()) {
                 if (m.value.equals(value)) {
                     return m;
                 }
@@ -45,11 +45,11 @@ public record RuntimeHandler(String name, String sandboxer, String runtime, Stri
 
     public RuntimeHandler {
         runtimePath = runtimePath == null ? "" : runtimePath;
-        sandboxMode = sandboxMode == null ? SandboxMode.PAUSELESS : sandboxMode;
+        podInfra = podInfra == null ? PodInfra.PAUSELESS : podInfra;
     }
 
     public RuntimeHandler(String name, String sandboxer, String runtime, String runtimePath) {
-        this(name, sandboxer, runtime, runtimePath, SandboxMode.PAUSELESS);
+        this(name, sandboxer, runtime, runtimePath, PodInfra.PAUSELESS);
     }
 
     public RuntimeHandler(String name, String sandboxer, String runtime) {

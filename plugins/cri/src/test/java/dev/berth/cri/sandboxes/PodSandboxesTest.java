@@ -66,7 +66,7 @@ class PodSandboxesTest {
     @Test
     void aHandlerInImageModeGivesItsPodsTheInfraContainerAndAFailedPullMakesNothing() {
         RuntimeHandlers withImage = new RuntimeHandlers(Map.of("pause", new RuntimeHandler("pause", "podsandbox", "runc",
-                "crun", RuntimeHandler.SandboxMode.IMAGE)), "runc");
+                "crun", RuntimeHandler.PodInfra.IMAGE)), "runc");
         java.util.List<String> asked = new java.util.ArrayList<>();
         RuntimeException[] pullFails = {null};
         PodSandboxes s = new PodSandboxes(withImage, Map.of("podsandbox", podsandbox), h -> {
@@ -96,7 +96,7 @@ class PodSandboxesTest {
         // without a sandbox image service, image mode is refused the same way
         assertThatThrownBy(() -> new PodSandboxes(withImage, Map.of("podsandbox", podsandbox)).run(run("x", "pause")))
                 .isInstanceOfSatisfying(BerthException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
-                .hasMessageContaining("sandbox_mode = \"image\"");
+                .hasMessageContaining("pod_infra = \"image\"");
         assertThat(podsandbox.calls).isEmpty();
     }
 

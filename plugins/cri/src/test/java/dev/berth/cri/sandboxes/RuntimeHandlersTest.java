@@ -55,15 +55,15 @@ class RuntimeHandlersTest {
     }
 
     @Test
-    void sandboxModeIsPauselessUnlessAHandlerAsksForTheImage() {
-        RuntimeHandlers h = from("runtimes { pause { sandbox_mode = image }, plain { sandbox_mode = pauseless }, other {} }");
-        assertThat(h.resolve("pause").sandboxMode()).isEqualTo(RuntimeHandler.SandboxMode.IMAGE);
-        assertThat(h.resolve("plain").sandboxMode()).isEqualTo(RuntimeHandler.SandboxMode.PAUSELESS);
-        assertThat(h.resolve("other").sandboxMode()).isEqualTo(RuntimeHandler.SandboxMode.PAUSELESS);
-        assertThat(h.resolve("runc").sandboxMode()).isEqualTo(RuntimeHandler.SandboxMode.PAUSELESS);
-        assertThatThrownBy(() -> from("runtimes { pause { sandbox_mode = Image } }"))
+    void podInfraIsPauselessUnlessAHandlerAsksForTheImage() {
+        RuntimeHandlers h = from("runtimes { pause { pod_infra = image }, plain { pod_infra = pauseless }, other {} }");
+        assertThat(h.resolve("pause").podInfra()).isEqualTo(RuntimeHandler.PodInfra.IMAGE);
+        assertThat(h.resolve("plain").podInfra()).isEqualTo(RuntimeHandler.PodInfra.PAUSELESS);
+        assertThat(h.resolve("other").podInfra()).isEqualTo(RuntimeHandler.PodInfra.PAUSELESS);
+        assertThat(h.resolve("runc").podInfra()).isEqualTo(RuntimeHandler.PodInfra.PAUSELESS);
+        assertThatThrownBy(() -> from("runtimes { pause { pod_infra = Image } }"))
                 .isInstanceOfSatisfying(BerthException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT))
-                .hasMessage("runtimes.\"pause\".sandbox_mode = \"Image\": want \"pauseless\" (namespaces held without a"
+                .hasMessage("runtimes.\"pause\".pod_infra = \"Image\": want \"pauseless\" (namespaces held without a"
                         + " process) or \"image\" (an infra container from sandbox_image)");
     }
 
