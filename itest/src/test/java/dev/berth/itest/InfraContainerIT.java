@@ -194,6 +194,17 @@ class InfraContainerIT {
         assertThat(cmdline(verboseInfo(d, pod).get("infraPid").getAsLong())).contains(MARKER);
     }
 
+    @Test
+    void aPodInfraValueOtherThanPauselessOrImageIsRefusedAtStartNamingTheKey(Daemons.Session s) throws Exception {
+        TestConfig c = s.config().set("required_plugins = [\"io.berth.grpc.v1.cri\"]")
+                .append("[plugins.\"io.berth.grpc.v1.cri\".runtimes." + HANDLER + "]\npod_infra = \"pause\"\n");
+        Berthd d = s.launch(c);
+        daemons.add(d);
+        assertThat(d.awaitExit(java.time.Duration.ofSeconds(30))).isEqualTo(1);
+        assertThat(d.log()).contains("required plugin io.berth.grpc.v1.cri is error",
+                "runtimes.\"" + HANDLER + "\".pod_infra = \"pause\": want \"pauseless\"");
+    }
+
     // ------------------------------------------------------------------ cleanup
 
     @AfterEach
