@@ -453,8 +453,9 @@ public final class PodSandboxController implements SandboxController, AutoClosea
 
     private SandboxStatus status(SandboxRecord r, boolean verbose) {
         String id = r.id();
+        boolean infraUp = r.phase() == Phase.READY && infraAlive(r);
         // A pod whose infra container died is no longer ready, as with containerd: the kubelet makes a new one.
-        boolean ready = r.phase() == Phase.READY && (r.config().infra() == null || infraAlive(r));
+        boolean ready = r.phase() == Phase.READY && (r.config().infra() == null || infraUp);
         CniResult result = r.cniResult() == null ? null : CniResult.parse(r.cniResult());
         Map<String, String> info = new HashMap<>();
         if (ready) {
@@ -468,7 +469,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
             info.put(SandboxStatus.INFO_HOSTNAME_FILE, sandboxDir(id).resolve(SandboxFiles.HOSTNAME).toString());
             info.put(SandboxStatus.INFO_HOSTS_FILE, sandboxDir(id).resolve(SandboxFiles.HOSTS).toString());
             info.put(SandboxStatus.INFO_RESOLV_CONF, sandboxDir(id).resolve(SandboxFiles.RESOLV_CONF).toString());
-            if (r.infraPid() != 0 && sharesPidNamespace(r.config()) && infraAlive(r)) {
+            if (r.infraPid() != 0 && sharesPidNamespace(r.config()) && infraUp) {
                 info.put(SandboxStatus.INFO_PID_NS, "/proc/" + r.infraPid() + "/ns/pid");
             }
         }
