@@ -4,13 +4,16 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * {@code bench/run [--workload NAME] [--peer containerd] [-n N]}: runs the workloads against berthd from the built
- * distribution and, with {@code --peer}, against the peer daemon through the same CRI client, interleaved; prints one
- * table and writes the results as JSON. Every workload is bounded in count and time and cleans up after itself.
+ * {@code bench/run [--workload NAME] [--peer containerd] [-n N] [--pod-infra pauseless|image]}: runs the workloads
+ * against berthd from the built distribution and, with {@code --peer}, against the peer daemon through the same CRI
+ * client, interleaved; prints one table and writes the results as JSON. Every workload is bounded in count and time
+ * and cleans up after itself.
+ * {@code --pod-infra image} runs the {@code sandboxes} workload's berthd with its default runtime handler in image
+ * mode (an infra container from the sandbox image in every pod) instead of the default, pause-less one.
  */
 public final class BenchMain {
     private static final Set<String> WORKLOADS = Set.of("all", "coldstart", "rss", "pull", "unpack", "containers", "sandboxes", "exec", "list");
-    private static final String USAGE = "usage: bench/run [--workload all|coldstart|rss|pull|unpack|containers|sandboxes|exec|list] [--peer containerd] [-n N]";
+    private static final String USAGE = "usage: bench/run [--workload all|coldstart|rss|pull|unpack|containers|sandboxes|exec|list] [--peer containerd] [-n N] [--pod-infra pauseless|image]";
     private static final int PULL_RUNS = 3;
 
     private BenchMain() {
@@ -24,12 +27,14 @@ public final class BenchMain {
         String peerName = null;
         int n = 10;
         boolean nGiven = false;
+        String podInfra = "pauseless";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--home" -> home = Path.of(value(args, ++i));
                 case "--results" -> results = Path.of(value(args, ++i));
                 case "--workload" -> workload = value(args, ++i);
                 case "--peer" -> peerName = value(args, ++i);
+                case "--pod-infra" -> podInfra = value(args, ++i);
                 case "-n" -> {
                     n = Integer.parseInt(value(args, ++i));
                     nGiven = true;
@@ -46,6 +51,9 @@ public final class BenchMain {
         }
         if (!WORKLOADS.contains(workload)) {
             throw new IllegalArgumentException("unknown workload " + workload + "; " + USAGE);
+        }
+        if (!BerthdLauncher.POD_INFRA_MODES.contains(podInfra)) {
+            throw new IllegalArgumentException("unknown pod infra mode " + podInfra + "; " + USAGE);
         }
         DaemonLauncher peer = null;
         if (peerName != null) {
@@ -73,7 +81,7 @@ public final class BenchMain {
             Containers.run(report, berth, peer, nGiven ? n : Containers.DEFAULT_N);
         }
         if (all || workload.equals("sandboxes")) {
-            Sandboxes.run(report, berth, peer, nGiven ? n : Sandboxes.DEFAULT_N);
+            Sandboxes.run(report, berth.withPodInfra(podInfra), peer, nGiven ? n : Sandboxes.DEFAULT_N);
         }
         if (all || workload.equals("exec")) {
             Exec.run(report, berth, peer, nGiven ? n : Exec.DEFAULT_N);

@@ -64,8 +64,23 @@ final class BenchPods {
      * {@code registry} as {@code bench-<name>:1}; returns its reference.
      */
     static String sleepImage(LocalRegistry registry, Path work, String name) throws IOException, InterruptedException {
-        TestImages.Layout layout = TestImages.busybox().marker("berth-bench-" + name).cmd(List.of("sleep", "3600"))
-                .build(work.resolve("layout"), "1");
+        return push(registry, work, name, TestImages.busybox().cmd(List.of("sleep", "3600")));
+    }
+
+    /**
+     * A pause image like {@code registry.k8s.io/pause}: the itest busybox whose entrypoint, as pid 1, sleeps, reaps
+     * and exits at once on SIGTERM (a {@code sleep} as pid 1 would ignore it and make every StopPodSandbox of an
+     * infra container wait for its grace), pushed to {@code registry} as {@code bench-<name>:1}; returns its reference.
+     */
+    static String pauseImage(LocalRegistry registry, Path work, String name) throws IOException, InterruptedException {
+        return push(registry, work, name, TestImages.busybox().user("65534:65534").workingDir("/")
+                .entrypoint(List.of("/bin/sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"))
+                .cmd(List.of("berth-bench-" + name)));
+    }
+
+    private static String push(LocalRegistry registry, Path work, String name, TestImages.Builder image)
+            throws IOException, InterruptedException {
+        TestImages.Layout layout = image.marker("berth-bench-" + name).build(work.resolve("layout-" + name), "1");
         return registry.push(layout, "bench-" + name + ":1").reference();
     }
 

@@ -40,8 +40,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@value #RUNNING} running pods (untimed), N more one after another. Then every pod is stopped and removed through the
  * CRI and what is left is counted before it is cleaned by hand: pods listed, namespace pins and other mounts under
  * the daemon's dir, veths on the bridge, host-local reservations, iptables rules naming the subnet, shims and the
- * processes and cgroups under the run's cgroup parent. containerd's sandbox ("pause") image is the itest busybox
- * running {@code sleep 3600}, from a local registry, pulled through the CRI beforehand (not timed).
+ * processes and cgroups under the run's cgroup parent. The sandbox ("pause") image, containerd's and berthd's in image
+ * mode ({@code --pod-infra image}), is the itest busybox running a shell that sleeps and exits on SIGTERM
+ * ({@link BenchPods#pauseImage}), from a local registry, pulled through the CRI beforehand (not timed).
  */
 final class Sandboxes {
     static final String ROW_SEQUENTIAL = "RunPodSandbox, sequential";
@@ -99,7 +100,7 @@ final class Sandboxes {
                 return;
             }
             try (net) {
-                String image = BenchPods.sleepImage(registry, work, "pause");
+                String image = BenchPods.pauseImage(registry, work, "pause");
                 Map<String, Samples> by = BenchPods.eachDaemon(report, "sandboxes", berth, peer, l -> measure(l, registry.host(),
                         image, n, Cgroups.track("/berth-bench-" + tag + "-sandboxes-" + l.name()), net, work), l -> {
                     // the next daemon starts with no bridge and no IPAM data, as the first did
@@ -108,7 +109,7 @@ final class Sandboxes {
                         report.note("sandboxes: after " + l.name() + ", by hand: " + String.join("; ", undone));
                     }
                 });
-                addRows(report, by.get(berth.name()), peer == null ? null : by.get(peer.name()), n, peer);
+                addRows(report, by.get(berth.name()), peer == null ? null : by.get(peer.name()), n, peer, berth.podInfra());
             }
         } finally {
             TempDirs.delete(work);
@@ -119,7 +120,9 @@ final class Sandboxes {
 
     // ---------------------------------------------------------------- report
 
-    private static void addRows(Report report, Samples b, Samples p, int n, DaemonLauncher peer) {
+    private static void addRows(Report report, Samples b, Samples p, int n, DaemonLauncher peer, String podInfra) {
+        // berth's figures in image mode are another runtime's, in effect: their rows say so
+        String mode = podInfra.equals("image") ? " [berth: image mode]" : "";
         if (b != null) {
             Stats bSeq = Stats.of(b.sequential());
             Stats bConc = Stats.of(b.concurrent());
@@ -127,17 +130,17 @@ final class Sandboxes {
             Stats pSeq = p == null ? null : Stats.of(p.sequential());
             Stats pConc = p == null ? null : Stats.of(p.concurrent());
             Stats pRun = p == null ? null : Stats.of(p.running());
-            report.add(new Result(ROW_SEQUENTIAL, "ms", Result.Better.LOWER, bSeq, pSeq, null, vsPeer(pSeq)));
-            report.add(new Result("RunPodSandbox, " + b.clients() + " clients", "ms", Result.Better.LOWER, bConc, pConc, null,
+            report.add(new Result(ROW_SEQUENTIAL + mode, "ms", Result.Better.LOWER, bSeq, pSeq, null, vsPeer(pSeq)));
+            report.add(new Result("RunPodSandbox, " + b.clients() + " clients" + mode, "ms", Result.Better.LOWER, bConc, pConc, null,
                     vsPeer(pConc)));
-            report.add(new Result(ROW_RUNNING, "ms", Result.Better.LOWER, bRun, pRun, null, vsPeer(pRun)));
-            report.add(new Result(ROW_RUNNING_VS_EMPTY, "x", Result.Better.LOWER, one(bRun.p50() / bSeq.p50()),
+            report.add(new Result(ROW_RUNNING + mode, "ms", Result.Better.LOWER, bRun, pRun, null, vsPeer(pRun)));
+            report.add(new Result(ROW_RUNNING_VS_EMPTY + mode, "x", Result.Better.LOWER, one(bRun.p50() / bSeq.p50()),
                     p == null ? null : one(pRun.p50() / pSeq.p50()), null,
                     String.format(Locale.ROOT, "<= %.2f", TARGET_RUNNING_VS_EMPTY)));
             // the sequential phase's pods, stopped and removed one after another
-            report.add(new Result("StopPodSandbox, " + b.stopMs().size() + " pods", "ms", Result.Better.LOWER, Stats.of(b.stopMs()),
+            report.add(new Result("StopPodSandbox, " + b.stopMs().size() + " pods" + mode, "ms", Result.Better.LOWER, Stats.of(b.stopMs()),
                     p == null ? null : Stats.of(p.stopMs()), null, ""));
-            report.add(new Result("RemovePodSandbox, " + b.removeMs().size() + " pods", "ms", Result.Better.LOWER,
+            report.add(new Result("RemovePodSandbox, " + b.removeMs().size() + " pods" + mode, "ms", Result.Better.LOWER,
                     Stats.of(b.removeMs()), p == null ? null : Stats.of(p.removeMs()), null, ""));
         }
         report.note(String.format(Locale.ROOT, "sandboxes: RunPodSandbox of pods with their own network (CNI: bridge %s on %s, "
@@ -149,7 +152,9 @@ final class Sandboxes {
                 + "row, and at %d running <= %.1fx its empty-node p50.", BenchNetwork.BRIDGE, BenchNetwork.SUBNET, n, n,
                 CLIENTS, RUNNING, n, RUNNING, TARGET_VS_PEER, RUNNING, TARGET_RUNNING_VS_EMPTY));
         if (b != null) {
-            report.note("sandboxes berth: " + side(b));
+            report.note("sandboxes berth (pod_infra = " + podInfra + (podInfra.equals("image")
+                    ? ": an infra container from the pause image in every pod" : ": no infra process in these pods")
+                    + "): " + side(b));
         }
         if (p != null) {
             report.note("sandboxes " + peer.name() + ": " + side(p));

@@ -22,12 +22,14 @@ import java.util.Map;
  * @param cgroupParent   the pod's cgroup parent, or ""
  * @param runtimeHandler the CRI runtime handler the pod was created for, or "" for the default
  * @param security       privileged flag and the sandbox's own seccomp/AppArmor profiles
+ * @param infra          the infra container to run from the sandbox image, or null for none (namespaces held without
+ *                       a process of the image's)
  */
 public record SandboxConfig(String id, String name, String namespace, String uid, int attempt, String hostname,
                             String logDirectory, DnsConfig dns, List<PortMapping> portMappings,
                             Map<String, String> labels, Map<String, String> annotations,
                             NamespaceOptions namespaceOptions, Map<String, String> sysctls, String cgroupParent,
-                            String runtimeHandler, SandboxSecurity security) {
+                            String runtimeHandler, SandboxSecurity security, InfraContainer infra) {
     public SandboxConfig {
         id = nz(id);
         name = nz(name);
@@ -48,6 +50,12 @@ public record SandboxConfig(String id, String name, String namespace, String uid
 
     private static String nz(String s) {
         return s == null ? "" : s;
+    }
+
+    /** This config with {@code v} as its infra container. */
+    public SandboxConfig withInfra(InfraContainer v) {
+        return new SandboxConfig(id, name, namespace, uid, attempt, hostname, logDirectory, dns, portMappings, labels,
+                annotations, namespaceOptions, sysctls, cgroupParent, runtimeHandler, security, v);
     }
 
     public static Builder builder(String id) {
@@ -72,6 +80,7 @@ public record SandboxConfig(String id, String name, String namespace, String uid
         private String cgroupParent;
         private String runtimeHandler;
         private SandboxSecurity security;
+        private InfraContainer infra;
 
         private Builder(String id) {
             this.id = id;
@@ -141,9 +150,14 @@ public record SandboxConfig(String id, String name, String namespace, String uid
             return this;
         }
 
+        public Builder infra(InfraContainer v) {
+            infra = v;
+            return this;
+        }
+
         public SandboxConfig build() {
             return new SandboxConfig(id, name, namespace, uid, attempt, hostname, logDirectory, dns, portMappings,
-                    labels, annotations, namespaceOptions, sysctls, cgroupParent, runtimeHandler, security);
+                    labels, annotations, namespaceOptions, sysctls, cgroupParent, runtimeHandler, security, infra);
         }
     }
 }

@@ -16,7 +16,9 @@ public interface SandboxController {
      * Records a new sandbox; nothing runs yet.
      *
      * @throws dev.berth.core.errdefs.BerthException INVALID_ARGUMENT naming a missing field; ALREADY_EXISTS when the
-     *         id, or the same name, namespace, uid and attempt, belong to a sandbox already (naming its id)
+     *         id, or the same name, namespace, uid and attempt, belong to a sandbox already (naming its id);
+     *         FAILED_PRECONDITION when the config's {@link SandboxConfig#infra()} needs a plugin that is not running,
+     *         or the controller cannot run infra containers
      */
     SandboxInfo create(SandboxConfig config);
 
@@ -32,6 +34,9 @@ public interface SandboxController {
      * Stops the sandbox and releases its network and namespaces; its record and files stay until {@link #shutdown}.
      * Stopping a stopped sandbox succeeds. If releasing the network fails, the error is thrown and the next call
      * retries it.
+     *
+     * @param timeout how long the sandbox's own process (an {@link InfraContainer}) gets after its stop signal before
+     *                it is killed; controllers whose process holds no state may kill it at once
      *
      * @throws dev.berth.core.errdefs.BerthException NOT_FOUND
      */

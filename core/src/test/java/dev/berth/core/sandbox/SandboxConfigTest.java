@@ -9,7 +9,8 @@ class SandboxConfigTest {
     @Test
     void nullsBecomeEmptyValuesAndCriDefaults() {
         SandboxConfig c = new SandboxConfig("id1", null, null, null, 0, null, null, null, null, null, null, null,
-                null, null, null, null);
+                null, null, null, null, null);
+        assertThat(c.infra()).isNull();
         assertThat(c.name()).isEmpty();
         assertThat(c.security().privileged()).isFalse();
         assertThat(c.security().seccomp().kind()).isEqualTo(dev.berth.core.runtime.SecurityProfile.Kind.UNCONFINED);

@@ -173,6 +173,7 @@ public final class TestImages {
         private String user = "app";
         private List<String> env = List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "GREETING=hello");
         private List<String> cmd = List.of("/bin/sh", "-c", "cat /hello.txt");
+        private List<String> entrypoint;
         private String workingDir = "/home/app";
         private String marker = "berth-itest";
         private final Map<String, String> extraFiles = new LinkedHashMap<>();
@@ -206,6 +207,12 @@ public final class TestImages {
 
         public Builder cmd(List<String> c) {
             this.cmd = List.copyOf(c);
+            return this;
+        }
+
+        /** {@code config.Entrypoint}; unset by default. */
+        public Builder entrypoint(List<String> e) {
+            this.entrypoint = List.copyOf(e);
             return this;
         }
 
@@ -352,6 +359,9 @@ public final class TestImages {
                     runConfig.put("User", user);
                 }
                 runConfig.put("Env", env);
+                if (entrypoint != null) {
+                    runConfig.put("Entrypoint", entrypoint);
+                }
                 runConfig.put("Cmd", cmd);
                 runConfig.put("WorkingDir", workingDir);
                 runConfig.put("Labels", ordered("dev.berth.itest", marker));

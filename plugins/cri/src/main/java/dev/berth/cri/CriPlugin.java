@@ -25,6 +25,7 @@ import dev.berth.cri.registry.RegistryClient;
 import dev.berth.cri.registry.RegistryConfig;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.sandboxes.RuntimeHandlers;
+import dev.berth.cri.sandboxes.SandboxImage;
 import dev.berth.cri.snapshots.Snapshotters;
 import dev.berth.cri.streaming.StreamServer;
 import dev.berth.cri.streaming.StreamSettings;
@@ -54,13 +55,14 @@ public final class CriPlugin implements PluginProvider {
     private static Served init(InitContext ctx) {
         // Config errors first, before anything that must be closed is opened.
         RuntimeHandlers handlers = RuntimeHandlers.from(ctx.config());
-        PodSandboxes sandboxes = new PodSandboxes(handlers, ctx.getAll(PluginTypes.SANDBOX_CONTROLLER, SandboxController.class));
         Snapshotters snapshotters = Snapshotters.from(ctx.config(), handlers,
                 ctx.getAll(PluginTypes.SNAPSHOTTER, Snapshotter.class), ctx.plugins());
+        StreamSettings streaming = StreamSettings.from(ctx.config());
         Images images = ctx.getAll(PluginTypes.CONTENT, ContentStore.class).values().stream().findFirst()
                 .map(content -> images(ctx, content, snapshotters))
                 .orElse(null);
-        StreamSettings streaming = StreamSettings.from(ctx.config());
+        PodSandboxes sandboxes = new PodSandboxes(handlers, ctx.getAll(PluginTypes.SANDBOX_CONTROLLER, SandboxController.class),
+                new SandboxImage(images, ctx.config().getString("sandbox_image"), snapshotters));
         Containers containers = null;
         StreamServer streams;
         try {

@@ -4,6 +4,7 @@ import dev.berth.core.process.ProcessRunner;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.sandbox.ExitStatus;
+import dev.berth.core.sandbox.InfraContainer;
 import dev.berth.core.sandbox.NamespaceMode;
 import dev.berth.core.sandbox.PodSysctls;
 import dev.berth.core.sandbox.NetworkReadiness;
@@ -41,10 +42,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pod sandboxes whose network, UTS and IPC namespaces are pinned by bind mounts, networked by CNI, with per-pod
- * hostname/hosts/resolv.conf files and a /dev/shm tmpfs. Only a pod that shares one pid namespace among its
- * containers gets an infra process, since nothing else can hold a pid namespace (see {@link PidNamespaceHolders}). Records live in an MVStore so status and
- * list survive a daemon restart; at open, what a reboot or crash left inconsistent is released and marked
- * NOTREADY — never a reason to fail startup.
+ * hostname/hosts/resolv.conf files and a /dev/shm tmpfs. In the default, pause-less mode only a pod that shares one
+ * pid namespace among its containers gets an infra process, since nothing else can hold a pid namespace (see
+ * {@link PidNamespaceHolders}). A pod whose config names an {@link dev.berth.core.sandbox.InfraContainer} (its runtime
+ * handler has {@code pod_infra = "image"}) gets that container instead, whatever its pid sharing (see
+ * {@link InfraContainers}). Records live in an MVStore so status and list survive a daemon restart; at open, what a
+ * reboot or crash left inconsistent is released and marked NOTREADY — never a reason to fail startup.
  */
 public final class PodSandboxController implements SandboxController, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PodSandboxController.class);
@@ -54,6 +57,8 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,62}[A-Za-z0-9])?");
     /** Verbose status key: host pid of the infra process holding the pod's pid namespace. */
     static final String INFO_INFRA_PID = "infraPid";
+    /** Verbose status key: the image the infra container runs, in image mode. */
+    static final String INFO_INFRA_IMAGE = "infraImage";
 
     private final Path state;
     private final PodSandboxSettings settings;
@@ -66,6 +71,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private final SandboxProfiles profiles = new SandboxProfiles();
     private final PodCgroups cgroups = new PodCgroups(Path.of("/sys/fs/cgroup"));
     private final PidNamespaceHolders holders = new PidNamespaceHolders(Duration.ofSeconds(10), Duration.ofSeconds(10));
+    private final InfraContainers infras;
     private final CniNetwork cni;
     private final PodCidrs podCidrs;
     private final SandboxFiles files;
@@ -76,17 +82,28 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private final Object createLock = new Object();
     private final Map<String, CompletableFuture<ExitStatus>> waiters = new ConcurrentHashMap<>();
 
+    /** A controller for pause-less pods only: pods that name an infra container are refused. */
     public PodSandboxController(Path root, Path state, PodSandboxSettings settings) throws IOException {
+        this(root, state, settings, new InfraContainers(Map.of(), Map.of()));
+    }
+
+    PodSandboxController(Path root, Path state, PodSandboxSettings settings, InfraContainers infras) throws IOException {
         this(root, state, settings, new SandboxFiles(Path.of("/etc/hosts"), Path.of("/etc/resolv.conf")),
-                Clock.systemUTC());
+                Clock.systemUTC(), infras);
     }
 
     PodSandboxController(Path root, Path state, PodSandboxSettings settings, SandboxFiles files, Clock clock)
             throws IOException {
+        this(root, state, settings, files, clock, new InfraContainers(Map.of(), Map.of()));
+    }
+
+    PodSandboxController(Path root, Path state, PodSandboxSettings settings, SandboxFiles files, Clock clock,
+                         InfraContainers infras) throws IOException {
         this.state = state.toAbsolutePath();
         this.settings = settings;
         this.files = files;
         this.clock = clock;
+        this.infras = infras;
         this.cni = new CniNetwork(settings.cniBinDirs(), settings.cniTimeout(), runner);
         for (int i = 0; i < locks.length; i++) {
             locks[i] = new ReentrantLock();
@@ -154,7 +171,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                 store.put(r);
             }
             // Also on an already stopped sandbox: a DEL that failed last time is retried until it succeeds.
-            store.put(release(r));
+            store.put(release(r, timeout));
             CompletableFuture<ExitStatus> w = waiters.remove(id);
             if (w != null) {
                 w.complete(exitStatus(r));
@@ -217,7 +234,10 @@ public final class PodSandboxController implements SandboxController, AutoClosea
             if (r != null) {
                 r = r.stopped(clock.instant().toString());
                 store.put(r);
-                store.put(release(r));
+                store.put(release(r, Duration.ZERO));
+                if (r.config().infra() != null) {
+                    infras.remove(id, r.config().infra());
+                }
             } else {
                 releasePaths(id);
             }
@@ -296,8 +316,14 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                 Files.createDirectories(shm);
                 mounts.mountShm(shm, settings.shmSizeBytes());
             }
-            if (sharesPidNamespace(c)) {
+            if (c.infra() != null) {
                 // Last, so that a failing CNI ADD has no process to kill; it joins the namespaces made above.
+                long pid = infras.start(r.id(), c, InfraContainers.podContext(r.id(), c, r.hostname(),
+                        hostNet ? null : netnsPath(r.id()), hostIpc ? null : ipcnsPath(r.id()),
+                        hostNet ? null : utsnsPath(r.id())));
+                r = r.withInfraPid(pid);
+                store.put(r);
+            } else if (sharesPidNamespace(c)) {
                 long pid = holders.start(r.id(), hostNet ? null : netnsPath(r.id()), hostIpc ? null : ipcnsPath(r.id()),
                         hostNet ? null : utsnsPath(r.id()));
                 r = r.withInfraPid(pid);
@@ -313,7 +339,10 @@ public final class PodSandboxController implements SandboxController, AutoClosea
             // A cancelled call must still release its IP and namespaces: clean up with the interrupt cleared.
             boolean interrupted = Thread.interrupted();
             try {
-                store.put(release(r).withPhase(Phase.CREATED));
+                store.put(release(r, Duration.ZERO).withPhase(Phase.CREATED));
+                if (c.infra() != null) {
+                    infras.remove(r.id(), c.infra());
+                }
             } catch (RuntimeException cleanup) {
                 LOG.warn("sandbox {}: cleanup after failed start: {}", r.id(), cleanup.getMessage());
                 e.addSuppressed(cleanup);
@@ -333,18 +362,28 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     // ---------------------------------------------------------------- teardown
 
     /**
-     * Releases everything a sandbox holds except its record and files: the infra process, shm, the network (CNI
-     * DEL), namespaces. Idempotent. If DEL fails the namespace stays, the error is thrown, and the returned state is
-     * not persisted — the next stop retries.
+     * Releases everything a sandbox holds except its record and files: the infra process (an infra container gets
+     * {@code grace} after its stop signal; its runtime state and snapshot stay until shutdown), shm, the network
+     * (CNI DEL), namespaces. Idempotent. If DEL fails the namespace stays, the error is thrown, and the returned state
+     * is not persisted — the next stop retries.
      */
-    private SandboxRecord release(SandboxRecord r) {
+    private SandboxRecord release(SandboxRecord r, Duration grace) {
         String id = r.id();
-        if (r.infraPid() != 0) {
-            holders.kill(r.infraPid(), id);
-            r = r.withInfraPid(0);
-            store.put(r);
+        InfraContainer infra = r.config().infra();
+        if (infra != null) {
+            infras.stop(id, infra, grace); // also with no pid recorded: a crash may have come between start and put
+            if (r.infraPid() != 0) {
+                r = r.withInfraPid(0);
+                store.put(r);
+            }
+        } else {
+            if (r.infraPid() != 0) {
+                holders.kill(r.infraPid(), id);
+                r = r.withInfraPid(0);
+                store.put(r);
+            }
+            cgroups.remove(r.config().cgroupParent(), id); // an infra container's cgroup is its runtime's
         }
-        cgroups.remove(r.config().cgroupParent(), id);
         mounts.unmountAll(shmPath(id));
         if (r.networkAttached()) {
             CniConfList conf = CniConfList.parse(r.cniConfList(), "the record of sandbox " + id);
@@ -368,7 +407,9 @@ public final class PodSandboxController implements SandboxController, AutoClosea
 
     /** Startup: what a reboot (namespaces and /run gone) or a crash left behind is released; never throws. */
     private void reconcile() {
-        for (SandboxRecord r : store.all()) {
+        List<SandboxRecord> all = store.all();
+        infras.removeOrphanSnapshots(all.stream().map(SandboxRecord::id).collect(java.util.stream.Collectors.toSet()));
+        for (SandboxRecord r : all) {
             try {
                 boolean broken = switch (r.phase()) {
                     case STARTING -> true;
@@ -381,12 +422,14 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                 }
                 LOG.info("sandbox {}: {} at startup; releasing what is left and marking it NOTREADY", r.id(),
                         r.phase() == Phase.STARTING ? "was being started" : "is incomplete");
-                if (r.phase() == Phase.STARTING && sharesPidNamespace(r.config())) {
+                if (r.phase() == Phase.STARTING && r.config().infra() != null) {
+                    infras.remove(r.id(), r.config().infra()); // half-made: no container or snapshot may remain
+                } else if (r.phase() == Phase.STARTING && sharesPidNamespace(r.config())) {
                     holders.killAll(r.id()); // it may have been started without its pid being recorded
                 }
                 r = r.stopped(clock.instant().toString());
                 store.put(r);
-                store.put(release(r));
+                store.put(release(r, Duration.ZERO));
             } catch (RuntimeException e) {
                 LOG.warn("sandbox {}: cleanup at startup failed (retried on stop/remove): {}", r.id(), e.getMessage());
             }
@@ -395,7 +438,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
 
     private boolean intact(SandboxRecord r) {
         SandboxConfig c = r.config();
-        if (sharesPidNamespace(c) && !holders.isAlive(r.infraPid(), r.id())) {
+        if (!infraAlive(r)) {
             return false; // containers cannot join a pid namespace that died with its holder
         }
         if (!c.namespaceOptions().hostNetwork()
@@ -410,7 +453,9 @@ public final class PodSandboxController implements SandboxController, AutoClosea
 
     private SandboxStatus status(SandboxRecord r, boolean verbose) {
         String id = r.id();
-        boolean ready = r.phase() == Phase.READY;
+        boolean infraUp = r.phase() == Phase.READY && infraAlive(r);
+        // A pod whose infra container died is no longer ready, as with containerd: the kubelet makes a new one.
+        boolean ready = r.phase() == Phase.READY && (r.config().infra() == null || infraUp);
         CniResult result = r.cniResult() == null ? null : CniResult.parse(r.cniResult());
         Map<String, String> info = new HashMap<>();
         if (ready) {
@@ -424,7 +469,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
             info.put(SandboxStatus.INFO_HOSTNAME_FILE, sandboxDir(id).resolve(SandboxFiles.HOSTNAME).toString());
             info.put(SandboxStatus.INFO_HOSTS_FILE, sandboxDir(id).resolve(SandboxFiles.HOSTS).toString());
             info.put(SandboxStatus.INFO_RESOLV_CONF, sandboxDir(id).resolve(SandboxFiles.RESOLV_CONF).toString());
-            if (r.infraPid() != 0 && holders.isAlive(r.infraPid(), id)) {
+            if (r.infraPid() != 0 && sharesPidNamespace(r.config()) && infraUp) {
                 info.put(SandboxStatus.INFO_PID_NS, "/proc/" + r.infraPid() + "/ns/pid");
             }
         }
@@ -433,6 +478,9 @@ public final class PodSandboxController implements SandboxController, AutoClosea
         }
         if (verbose && r.infraPid() != 0) {
             info.put(INFO_INFRA_PID, Long.toString(r.infraPid()));
+        }
+        if (verbose && r.config().infra() != null) {
+            info.put(INFO_INFRA_IMAGE, r.config().infra().image());
         }
         return new SandboxStatus(id, ready ? SandboxState.READY : SandboxState.NOTREADY, Instant.parse(r.createdAt()),
                 ready && result != null ? result.primaryIp() : "",
@@ -454,6 +502,17 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private CniAttachment attachment(SandboxRecord r, String netns) {
         SandboxConfig c = r.config();
         return new CniAttachment(r.id(), netns, IFNAME, c.namespace(), c.name(), c.uid(), c.portMappings());
+    }
+
+    /**
+     * Whether the sandbox's infra process (holder or container) runs, or it needs none: a pause-less pod that does not
+     * share a pid namespace.
+     */
+    private boolean infraAlive(SandboxRecord r) {
+        if (r.config().infra() != null) {
+            return infras.running(r.id(), r.config().infra());
+        }
+        return !sharesPidNamespace(r.config()) || holders.isAlive(r.infraPid(), r.id());
     }
 
     private static boolean sharesPidNamespace(SandboxConfig c) {
@@ -479,6 +538,9 @@ public final class PodSandboxController implements SandboxController, AutoClosea
         PodSysctls.checked(c.sysctls(), c.namespaceOptions().hostNetwork(), c.namespaceOptions().hostIpc());
         profiles.check(c.security());
         PodCgroups.relative(c.cgroupParent());
+        if (c.infra() != null) {
+            infras.check(c.infra());
+        }
         if (!c.hostname().isEmpty() && !HOSTNAME.matcher(c.hostname()).matches()) {
             throw BerthException.invalidArgument("hostname %s is not a valid host name (at most 64 of [A-Za-z0-9.-])",
                     c.hostname());

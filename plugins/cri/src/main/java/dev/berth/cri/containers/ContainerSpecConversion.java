@@ -12,7 +12,6 @@ import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.runtime.ContainerMount;
 import dev.berth.core.runtime.ContainerSpec;
 import dev.berth.core.runtime.DeviceMapping;
-import dev.berth.core.runtime.ImageProcess;
 import dev.berth.core.runtime.PodContext;
 import dev.berth.core.runtime.Resources;
 import dev.berth.core.runtime.SecurityOptions;
@@ -52,8 +51,7 @@ final class ContainerSpecConversion {
                     + "privileged, so it may not hold privileged containers", pod.id());
         }
         return new ContainerSpec(id, c.getMetadata().getName(), podContext(pod, sc.getNamespaceOptions()), rootfs,
-                new ImageProcess(image.entrypoint(), image.cmd(), image.env(), image.user(), image.workingDir(),
-                        image.stopSignal()),
+                image.process(),
                 c.getCommandList(), c.getArgsList(),
                 c.getEnvsList().stream().map(kv -> kv.getKey() + "=" + kv.getValue().toStringUtf8()).toList(),
                 c.getWorkingDir(), c.getTty(), c.getStdin(), c.getStdinOnce(), logPath,

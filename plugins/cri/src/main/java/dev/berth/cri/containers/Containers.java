@@ -96,7 +96,12 @@ public final class Containers implements AutoCloseable {
         this.shims = new LinkedHashMap<>(shims);
         this.clock = Clock.systemUTC();
         for (RuntimeShim shim : this.shims.values()) {
-            subscriptions.add(shim.subscribe(e -> listeners.forEach(l -> l.accept(e))));
+            // a sandbox's infra container is the runtime's, not a CRI container: its events are not the kubelet's
+            subscriptions.add(shim.subscribe(e -> {
+                if (!listeners.isEmpty() && !sandboxes.isSandbox(e.containerId())) {
+                    listeners.forEach(l -> l.accept(e));
+                }
+            }));
         }
         reconcile();
     }
@@ -121,7 +126,7 @@ public final class Containers implements AutoCloseable {
         records.keySet().retainAll(index.records().stream().map(ContainerRecord::id).toList());
         for (RuntimeShim shim : shims.values()) {
             for (ContainerStatus s : shim.list()) {
-                if (!records.containsKey(s.id())) {
+                if (!records.containsKey(s.id()) && !sandboxes.isSandbox(s.id())) {
                     LOG.warn("container {}: known to the runtime but not to CRI (a create or remove was cut short); deleting it", s.id());
                     quietly(() -> shim.delete(s.id()));
                 }

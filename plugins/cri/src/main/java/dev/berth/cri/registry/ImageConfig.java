@@ -44,6 +44,11 @@ public record ImageConfig(String os, String architecture, String variant, String
         diffIds = List.copyOf(diffIds);
     }
 
+    /** The process defaults a container (or infra container) from this image starts with. */
+    public dev.berth.core.runtime.ImageProcess process() {
+        return new dev.berth.core.runtime.ImageProcess(entrypoint, cmd, env, user, workingDir, stopSignal);
+    }
+
     /**
      * Parses an image config.
      *

@@ -12,6 +12,7 @@ import dev.berth.api.cri.v1.RunPodSandboxResponse;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.plugin.PluginTypes;
+import dev.berth.core.sandbox.InfraContainer;
 import dev.berth.core.sandbox.NetworkReadiness;
 import dev.berth.core.sandbox.SandboxConfig;
 import dev.berth.core.sandbox.SandboxController;
@@ -23,12 +24,15 @@ import dev.berth.cri.streaming.StreamTarget;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,23 +44,50 @@ import org.slf4j.LoggerFactory;
  */
 public final class PodSandboxes {
     private static final Logger LOG = LoggerFactory.getLogger(PodSandboxes.class);
-    /** The pod's containers are stopped before the sandbox, so there is nothing left to wait for. */
-    private static final Duration STOP_TIMEOUT = Duration.ZERO;
+    /**
+     * How long an infra container gets after its stop signal before it is killed. The pod's containers are stopped
+     * before the sandbox, so only a pause process that ignores its stop signal ever makes StopPodSandbox wait this long.
+     */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    /** Sandbox ids removed lately: their infra container's last events may still be under way to GetContainerEvents. */
+    private static final int REMOVED_KEPT = 1024;
 
     private final RuntimeHandlers handlers;
     /** Running sandbox controller plugins by id. */
     private final Map<String, SandboxController> controllers;
+    /** The infra container for a pod of a handler in image mode (the sandbox image, pulled on first use). */
+    private final Function<RuntimeHandler, InfraContainer> infraOf;
     private final Supplier<String> ids;
     private final Clock clock;
+    private final Set<String> removed = Collections.newSetFromMap(Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > REMOVED_KEPT;
+                }
+            }));
     /** RunPodSandbox calls in flight by pod (namespace, name, uid, attempt): a kubelet retry joins the first call. */
     private final InFlight<PodKey> inFlight = new InFlight<>("RunPodSandbox");
 
+    /** Without a sandbox image: pods of handlers in image mode are refused. */
     public PodSandboxes(RuntimeHandlers handlers, Map<String, SandboxController> controllers) {
-        this(handlers, controllers, Ids::random, Clock.systemUTC());
+        this(handlers, controllers, noSandboxImage());
+    }
+
+    /** @param infraOf the infra container of a pod of a handler in image mode, e.g. a {@link SandboxImage} */
+    public PodSandboxes(RuntimeHandlers handlers, Map<String, SandboxController> controllers,
+                        Function<RuntimeHandler, InfraContainer> infraOf) {
+        this(handlers, controllers, infraOf, Ids::random, Clock.systemUTC());
     }
 
     PodSandboxes(RuntimeHandlers handlers, Map<String, SandboxController> controllers, Supplier<String> ids, Clock clock) {
+        this(handlers, controllers, noSandboxImage(), ids, clock);
+    }
+
+    PodSandboxes(RuntimeHandlers handlers, Map<String, SandboxController> controllers,
+                 Function<RuntimeHandler, InfraContainer> infraOf, Supplier<String> ids, Clock clock) {
         this.handlers = handlers;
+        this.infraOf = infraOf;
         this.controllers = new LinkedHashMap<>(controllers);
         this.ids = ids;
         this.clock = clock;
@@ -81,6 +112,10 @@ public final class PodSandboxes {
     private String create(SandboxController controller, RuntimeHandler handler, PodSandboxConfig cri) {
         String id = ids.get();
         SandboxConfig config = SandboxConfigConversion.toSandboxConfig(id, cri, handler.name());
+        if (handler.podInfra() == RuntimeHandler.PodInfra.IMAGE) {
+            // before anything is made, so a failed pull leaves nothing behind
+            config = config.withInfra(infraOf.apply(handler));
+        }
         controller.create(config);
         try {
             controller.start(id);
@@ -116,7 +151,24 @@ public final class PodSandboxes {
             LOG.debug("RemovePodSandbox {}: no such sandbox", id);
             return;
         }
+        removed.add(f.get().id()); // before its infra container is deleted, see isSandbox
         f.get().controller().shutdown(f.get().id());
+    }
+
+    /**
+     * Whether {@code id} is (or lately was) a sandbox's: a runtime's container under that id is the sandbox's infra
+     * container, not a CRI container, even while its removal's events are still being delivered.
+     */
+    public boolean isSandbox(String id) {
+        if (removed.contains(id)) {
+            return true;
+        }
+        for (SandboxController c : controllers.values()) {
+            if (statusOrNull(c, id, false) != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public PodSandboxStatusResponse status(PodSandboxStatusRequest r) {
@@ -248,6 +300,13 @@ public final class PodSandboxes {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private static Function<RuntimeHandler, InfraContainer> noSandboxImage() {
+        return h -> {
+            throw BerthException.failedPrecondition("runtime handler \"%s\" has pod_infra = \"image\", but no sandbox"
+                    + " image service runs", h.name());
+        };
+    }
 
     private SandboxController controllerOf(RuntimeHandler h) {
         SandboxController c = controllers.get(h.sandboxer());

@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * The configured runtime handlers and which one an empty {@code runtime_handler} means. {@code runc} always exists:
  * when the user does not list it, it is {@code {sandboxer = "podsandbox", runtime = "runc"}}, so a node without a {@code runtimes}
- * table runs pods. A handler entry without {@code sandboxer} gets {@code podsandbox}, without {@code runtime} {@code runc}.
+ * table runs pods. A handler entry without {@code sandboxer} gets {@code podsandbox}, without {@code runtime} {@code runc},
+ * without {@code pod_infra} {@code pauseless}.
  */
 public final class RuntimeHandlers {
     /** The handler that exists even when unconfigured. */
@@ -68,7 +69,10 @@ public final class RuntimeHandlers {
                         throw BerthException.invalidArgument("runtimes.\"%s\".runtime must not be empty", e.getKey());
                     }
                     String runtimePath = c.hasPath("runtime_path") ? c.getString("runtime_path") : "";
-                    handlers.put(e.getKey(), new RuntimeHandler(e.getKey(), sandboxer, runtime, runtimePath));
+                    RuntimeHandler.PodInfra mode = c.hasPath("pod_infra") ? RuntimeHandler.PodInfra.parse(
+                            c.getString("pod_infra"), "runtimes.\"" + e.getKey() + "\".pod_infra")
+                            : RuntimeHandler.PodInfra.PAUSELESS;
+                    handlers.put(e.getKey(), new RuntimeHandler(e.getKey(), sandboxer, runtime, runtimePath, mode));
                 }
             }
             String defaultName = cri.hasPath("default_runtime_name") ? cri.getString("default_runtime_name") : BUILT_IN;

@@ -61,7 +61,9 @@ public final class SandboxConfigConversion {
         String field = "config.linux.security_context";
         return new SandboxSecurity(sc.getPrivileged(),
                 SecurityProfiles.of(sc.hasSeccomp() ? sc.getSeccomp() : null, field + ".seccomp", "", ""),
-                SecurityProfiles.of(sc.hasApparmor() ? sc.getApparmor() : null, field + ".apparmor", "", ""));
+                SecurityProfiles.of(sc.hasApparmor() ? sc.getApparmor() : null, field + ".apparmor", "", ""),
+                sc.hasRunAsUser() ? sc.getRunAsUser().getValue() : null,
+                sc.hasRunAsGroup() ? sc.getRunAsGroup().getValue() : null, sc.getReadonlyRootfs());
     }
 
     private static int attempt(int unsigned) {

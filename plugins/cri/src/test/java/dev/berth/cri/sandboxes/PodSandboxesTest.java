@@ -13,6 +13,7 @@ import dev.berth.api.cri.v1.PodSandboxStatusResponse;
 import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.sandbox.InfraContainer;
 import dev.berth.core.sandbox.NetworkReadiness;
 import java.time.Clock;
 import java.time.Instant;
@@ -60,6 +61,53 @@ class PodSandboxesTest {
         // and the same pod can be run again
         podsandbox.failStart = null;
         assertThat(sandboxes.run(run("web", "")).getPodSandboxId()).isEqualTo("02".repeat(32));
+    }
+
+    @Test
+    void aHandlerInImageModeGivesItsPodsTheInfraContainerAndAFailedPullMakesNothing() {
+        RuntimeHandlers withImage = new RuntimeHandlers(Map.of("pause", new RuntimeHandler("pause", "podsandbox", "runc",
+                "crun", RuntimeHandler.PodInfra.IMAGE)), "runc");
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        RuntimeException[] pullFails = {null};
+        PodSandboxes s = new PodSandboxes(withImage, Map.of("podsandbox", podsandbox), h -> {
+            asked.add(h.name());
+            if (pullFails[0] != null) {
+                throw pullFails[0];
+            }
+            return new InfraContainer("registry.k8s.io/pause:3.10", "sha256:c", "overlayfs", "chain", null, h.runtime(),
+                    h.runtimePath());
+        }, () -> String.format("%02x", next.incrementAndGet()).repeat(32), Clock.systemUTC());
+
+        String plain = s.run(run("plain", "")).getPodSandboxId();
+        assertThat(podsandbox.configs.get(plain).infra()).isNull();
+        assertThat(asked).isEmpty();
+
+        String paused = s.run(run("paused", "pause")).getPodSandboxId();
+        assertThat(asked).containsExactly("pause");
+        assertThat(podsandbox.configs.get(paused).infra()).isEqualTo(new InfraContainer("registry.k8s.io/pause:3.10",
+                "sha256:c", "overlayfs", "chain", null, "runc", "crun"));
+
+        pullFails[0] = BerthException.failedPrecondition("cannot pull sandbox_image x: manifest unknown");
+        podsandbox.calls.clear();
+        assertThatThrownBy(() -> s.run(run("again", "pause")))
+                .isInstanceOfSatisfying(BerthException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
+                .hasMessage("cannot pull sandbox_image x: manifest unknown");
+        assertThat(podsandbox.calls).isEmpty();
+        // without a sandbox image service, image mode is refused the same way
+        assertThatThrownBy(() -> new PodSandboxes(withImage, Map.of("podsandbox", podsandbox)).run(run("x", "pause")))
+                .isInstanceOfSatisfying(BerthException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
+                .hasMessageContaining("pod_infra = \"image\"");
+        assertThat(podsandbox.calls).isEmpty();
+    }
+
+    @Test
+    void aRemovedSandboxStillCountsAsOneForItsInfraContainersLateEvents() {
+        String id = sandboxes.run(run("web", "")).getPodSandboxId();
+        assertThat(sandboxes.isSandbox(id)).isTrue();
+        assertThat(sandboxes.isSandbox("ff".repeat(32))).isFalse();
+        sandboxes.remove(id);
+        assertThat(podsandbox.configs).isEmpty();
+        assertThat(sandboxes.isSandbox(id)).isTrue();
     }
 
     @Test

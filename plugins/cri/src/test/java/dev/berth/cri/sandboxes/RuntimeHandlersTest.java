@@ -55,6 +55,19 @@ class RuntimeHandlersTest {
     }
 
     @Test
+    void podInfraIsPauselessUnlessAHandlerAsksForTheImage() {
+        RuntimeHandlers h = from("runtimes { pause { pod_infra = image }, plain { pod_infra = pauseless }, other {} }");
+        assertThat(h.resolve("pause").podInfra()).isEqualTo(RuntimeHandler.PodInfra.IMAGE);
+        assertThat(h.resolve("plain").podInfra()).isEqualTo(RuntimeHandler.PodInfra.PAUSELESS);
+        assertThat(h.resolve("other").podInfra()).isEqualTo(RuntimeHandler.PodInfra.PAUSELESS);
+        assertThat(h.resolve("runc").podInfra()).isEqualTo(RuntimeHandler.PodInfra.PAUSELESS);
+        assertThatThrownBy(() -> from("runtimes { pause { pod_infra = Image } }"))
+                .isInstanceOfSatisfying(BerthException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT))
+                .hasMessage("runtimes.\"pause\".pod_infra = \"Image\": want \"pauseless\" (namespaces held without a"
+                        + " process) or \"image\" (an infra container from sandbox_image)");
+    }
+
+    @Test
     void badConfigIsRefusedNamingTheKey() {
         assertThatThrownBy(() -> from("default_runtime_name = nope"))
                 .hasMessage("default_runtime_name \"nope\" is not a configured runtime; configured: runc");

@@ -51,6 +51,9 @@ class SandboxConversionTest {
                                 .setNetwork(dev.berth.api.cri.v1.NamespaceMode.NODE).setPid(dev.berth.api.cri.v1.NamespaceMode.POD)
                                 .setIpc(dev.berth.api.cri.v1.NamespaceMode.NODE))
                                 .setPrivileged(true)
+                                .setRunAsUser(dev.berth.api.cri.v1.Int64Value.newBuilder().setValue(65535))
+                                .setRunAsGroup(dev.berth.api.cri.v1.Int64Value.newBuilder().setValue(65534))
+                                .setReadonlyRootfs(true)
                                 .setSeccomp(dev.berth.api.cri.v1.SecurityProfile.newBuilder().setProfileType(
                                         dev.berth.api.cri.v1.SecurityProfile.ProfileType.Localhost).setLocalhostRef("/p.json"))
                                 .setApparmor(dev.berth.api.cri.v1.SecurityProfile.newBuilder().setProfileType(
@@ -67,7 +70,7 @@ class SandboxConversionTest {
                 .namespaceOptions(new NamespaceOptions(NamespaceMode.NODE, NamespaceMode.POD, NamespaceMode.NODE, ""))
                 .runtimeHandler("runc")
                 .security(new SandboxSecurity(true, new SecurityProfile(SecurityProfile.Kind.LOCALHOST, "/p.json"),
-                        new SecurityProfile(SecurityProfile.Kind.RUNTIME_DEFAULT, "")))
+                        new SecurityProfile(SecurityProfile.Kind.RUNTIME_DEFAULT, ""), 65535L, 65534L, true))
                 .build());
     }
 
@@ -131,7 +134,7 @@ class SandboxConversionTest {
                 .annotation("a", "b").namespaceOptions(new NamespaceOptions(null, NamespaceMode.TARGET, null, "ctr1")).build();
         c = new SandboxConfig(c.id(), c.name(), c.namespace(), c.uid(), c.attempt(), c.hostname(), c.logDirectory(), c.dns(),
                 c.portMappings(), labels, c.annotations(), c.namespaceOptions(), c.sysctls(), c.cgroupParent(), c.runtimeHandler(),
-                c.security());
+                c.security(), c.infra());
         return new SandboxStatus(id, state, Instant.ofEpochSecond(1_700_000_000L, 123), ip,
                 ip.isEmpty() ? List.of() : List.of("fd00::2"), "/run/netns/" + id, "web", c,
                 Map.of(SandboxStatus.INFO_CNI_RESULT, "{\"ips\":[]}", SandboxStatus.INFO_UTS_NS, "/run/utsns/" + id));
