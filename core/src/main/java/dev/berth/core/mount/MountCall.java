@@ -27,8 +27,12 @@ final class MountCall {
 
     /** Whether {@code m}, already resolved to absolute paths, can be made with system calls alone. */
     static boolean direct(Mount m) {
-        return m.baseDir() == null && m.options().stream().noneMatch(NEEDS_HELPER::contains)
-                && m.data().getBytes(StandardCharsets.UTF_8).length <= Mounts.MAX_DATA;
+        return m.baseDir() == null && !needsHelper(m) && m.data().getBytes(StandardCharsets.UTF_8).length <= Mounts.MAX_DATA;
+    }
+
+    /** Whether {@code m} asks for what only mount(8) does here: a remount, a propagation change, a loop device. */
+    static boolean needsHelper(Mount m) {
+        return m.options().stream().anyMatch(NEEDS_HELPER::contains);
     }
 
     static void mount(Mount m, Path target) {

@@ -15,9 +15,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Performs {@link Mount}s: with mount(2) and umount2(2) from the JVM when the mount allows it (see {@link MountCall}),
- * otherwise by running {@code /bin/mount}. The helper process remains for overlays over long chains, which name
- * their layers relative to {@link Mount#baseDir()} to fit the one-page option limit, {@value #MAX_DATA} bytes: only a
- * child process can run from that directory ({@code chdir} would move the whole daemon); and for propagation
+ * an overlay whose absolute layer paths exceed the one-page option limit ({@value #MAX_DATA} bytes) with the new mount
+ * API on Linux 6.8+ ({@link OverlayFsConfig}), otherwise by running {@code /bin/mount}. The helper process remains for
+ * such overlays on older kernels, which name their layers relative to {@link Mount#baseDir()} to fit the limit: only
+ * a child process can run from that directory ({@code chdir} would move the whole daemon); and for propagation
  * changes. A daemon that makes a mount per container start saves a fork and exec each time.
  */
 public final class Mounts {
@@ -68,6 +69,15 @@ public final class Mounts {
             MountCall.mount(resolved, target.toAbsolutePath());
             return;
         }
+        if (OverlayFsConfig.handles(resolved) && OverlayFsConfig.mount(resolved, target.toAbsolutePath())) {
+            return;
+        }
+        mountWithHelper(m, target);
+    }
+
+    /** Runs mount(8) for {@code m}, from its {@link Mount#baseDir()} when it has one. */
+    static void mountWithHelper(Mount m, Path target) {
+        String data = m.data();
         List<String> cmd = new ArrayList<>(List.of(MOUNT, "-t", m.type()));
         if (!data.isEmpty()) {
             cmd.add("-o");

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 
 /**
@@ -50,6 +51,21 @@ public final class SysCalls {
 
         @SaveError
         int close(int fd);
+
+        @SaveError
+        int fsopen(@In byte[] fsName, int flags);
+
+        @SaveError
+        int fsconfig(int fd, int cmd, @In byte[] key, @In byte[] value, int aux);
+
+        @SaveError
+        int fsmount(int fd, int flags, int attrFlags);
+
+        @SaveError
+        int move_mount(int fromDirFd, @In byte[] fromPath, int toDirFd, @In byte[] toPath, int flags);
+
+        @SaveError
+        long read(int fd, @Out byte[] buf, long count);
 
         String strerror(int errnum);
     }
@@ -119,6 +135,26 @@ public final class SysCalls {
         } finally {
             calls.close(fd);
         }
+    }
+
+    /** The bound functions, for callers that handle errno themselves ({@link #lastErrno()}). */
+    public Calls calls() {
+        return calls;
+    }
+
+    /** errno of this thread's last failed call. */
+    public int lastErrno() {
+        return runtime.getLastError();
+    }
+
+    /** The C library's text for {@code errno}. */
+    public String describe(int errno) {
+        return calls.strerror(errno) + " (errno " + errno + ")";
+    }
+
+    /** NUL-terminated bytes of {@code s}, as the kernel takes paths and strings. */
+    public static byte[] cString(String s) {
+        return bytes(s);
     }
 
     private void check(int rc, String what) {

@@ -2,11 +2,13 @@ package dev.berth.core.mount;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -59,9 +61,8 @@ class MountsTest {
         assertThat(tmp.resolve("u/new")).hasContent("3");
     }
 
-    /** Absolute, 40 layer paths here exceed a page; relative to baseDir they fit, so mount(8) runs from there. */
-    @Test
-    void anOverlayWhoseAbsolutePathsExceedAPageIsMountedFromItsBaseDir() throws Exception {
+    /** 40 layers under a long base dir: absolute, their paths exceed a page; relative to the base dir they fit. */
+    private Mount longOverlay(boolean writable) throws Exception {
         Path base = Files.createDirectories(tmp.resolve("x".repeat(100)));
         StringBuilder lower = new StringBuilder("lowerdir=");
         for (int i = 40; i >= 1; i--) {
@@ -69,12 +70,61 @@ class MountsTest {
             Files.writeString(base.resolve("l" + i).resolve("f" + i), Integer.toString(i));
             lower.append("l").append(i).append(i > 1 ? ":" : "");
         }
-        Mount m = new Mount("overlay", "overlay", List.of(lower.toString()), base);
+        List<String> options = new ArrayList<>();
+        if (writable) {
+            Files.createDirectories(base.resolve("upper"));
+            Files.createDirectories(base.resolve("work"));
+            options.addAll(List.of("workdir=work", "upperdir=upper"));
+        }
+        options.add(lower.toString());
+        Mount m = new Mount("overlay", "overlay", options, base);
         assertThat(m.resolved().data().length()).isGreaterThan(Mounts.MAX_DATA);
+        return m;
+    }
+
+    /** On Linux 6.8+ with the new mount API (each layer its own fsconfig "lowerdir+"), else through mount(8). */
+    @Test
+    void anOverlayWhoseAbsolutePathsExceedAPageIsMounted() throws Exception {
+        Mount m = longOverlay(true);
         Path target = Files.createDirectories(tmp.resolve("merged"));
         Mounts.mount(m, target);
         assertThat(target.resolve("f1")).hasContent("1");
         assertThat(target.resolve("f40")).hasContent("40");
+        Files.writeString(target.resolve("new"), "n");
+        assertThat(m.baseDir().resolve("upper/new")).hasContent("n");
+    }
+
+    @Test
+    void linux68TakesALongOverlayWithoutAHelper() throws Exception {
+        String[] v = System.getProperty("os.version").split("[.-]");
+        assumeTrue(Integer.parseInt(v[0]) * 100 + Integer.parseInt(v[1]) >= 608, "needs Linux 6.8+");
+        Mount m = longOverlay(false).resolved();
+        Path target = Files.createDirectories(tmp.resolve("merged"));
+        assertThat(OverlayFsConfig.mount(m, target)).isTrue();
+        assertThat(target.resolve("f40")).hasContent("40");
+    }
+
+    @Test
+    void mountHelperRunsFromTheBaseDir() throws Exception {
+        Mount m = longOverlay(false);
+        Path target = Files.createDirectories(tmp.resolve("merged"));
+        Mounts.mountWithHelper(m, target);
+        assertThat(target.resolve("f1")).hasContent("1");
+        assertThat(target.resolve("f40")).hasContent("40");
+        assertThatThrownBy(() -> Files.writeString(target.resolve("x"), "x")).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
+    void aLongOverlayWithAMissingLayerFailsNamingIt() throws Exception {
+        Mount m = longOverlay(false);
+        List<String> options = List.of(m.options().get(0) + ":gone");
+        Path target = Files.createDirectories(tmp.resolve("merged"));
+        assertThatThrownBy(() -> Mounts.mount(new Mount("overlay", "overlay", options, m.baseDir()), target))
+                .isInstanceOfSatisfying(BerthException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(ErrorKind.INTERNAL);
+                    assertThat(e.getMessage()).contains("gone");
+                });
+        assertThat(Mounts.isMountPoint(target)).isFalse();
     }
 
     @Test

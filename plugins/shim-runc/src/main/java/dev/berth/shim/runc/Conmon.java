@@ -6,29 +6,33 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Starts conmon, which daemonizes, runs {@code runc create} and then stays as the container's monitor (stdio, log
- * file, exit file). Conmon reports the outcome as one JSON line on the fd named by {@code _OCI_SYNCPIPE}. That fd is
- * a file in the bundle, opened as fd 3 by a shell before it execs conmon (a Java child inherits only fds 0-2), not a
- * pipe to the JVM: Java closes a child's stdout pipe as soon as the child exits, and the first conmon exits right
- * after forking the monitor, before the monitor reports; a file also never SIGPIPEs the monitor once we stop reading.
+ * file, exit file). Conmon reports the outcome as one JSON line on the fd named by {@code _OCI_SYNCPIPE}: the write
+ * end of a pipe it gets as fd 3 ({@link PosixSpawn}; a {@link ProcessBuilder} child inherits only fds 0-2). The shim
+ * blocks on the read end, so it learns the outcome the moment conmon writes it; end of file before a line means both
+ * conmon processes are gone without a report. conmon writes that one line only (the exit code goes to the exit
+ * file), so closing the read end afterwards never costs the monitor a SIGPIPE.
  */
 public final class Conmon {
     private static final int MAX_SYNC_LINE = 1 << 16;
+    private static final int SYNC_FD = 3;
     private final Path conmonPath;
     private final RuncShimSettings settings;
     private final Duration syncTimeout;
+    /** Bound on first use: binding libc costs tens of milliseconds a daemon's start need not pay. */
+    private volatile PosixSpawn spawn;
 
     public Conmon(Path conmonPath, RuncShimSettings settings, Duration syncTimeout) {
         this.conmonPath = conmonPath;
@@ -81,80 +85,67 @@ public final class Conmon {
      */
     public long create(Request r) {
         ContainerDirs d = r.dirs();
-        Path syncFile = d.syncFile();
-        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c",
-                "exec 3>\"$BERTH_SYNC_FILE\"; unset BERTH_SYNC_FILE; exec \"$0\" \"$@\"", conmonPath.toString()));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(conmonPath.toString());
         cmd.addAll(arguments(r));
-        // conmon writes some files (an "oom" marker) relative to its working directory: keep them in the bundle
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(d.bundle().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(d.conmonLog().toFile()))
-                .redirectError(ProcessBuilder.Redirect.appendTo(d.conmonLog().toFile()));
-        pb.environment().put("_OCI_SYNCPIPE", "3");
-        pb.environment().put("BERTH_SYNC_FILE", syncFile.toString());
-        Process p;
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("_OCI_SYNCPIPE", Integer.toString(SYNC_FD));
+        PosixSpawn ps = spawn();
+        long deadline = System.nanoTime() + syncTimeout.toNanos();
+        PosixSpawn.Child first;
         try {
-            Files.deleteIfExists(syncFile);
-            p = pb.start();
+            // conmon writes some files (an "oom" marker) relative to its working directory: keep them in the bundle
+            first = ps.start(cmd, env, d.bundle(), d.conmonLog(), SYNC_FD);
         } catch (IOException e) {
             throw new BerthException(ErrorKind.INTERNAL, "cannot run " + conmonPath + ": " + e.getMessage(), e);
         }
-        long deadline = System.nanoTime() + syncTimeout.toNanos();
+        String line;
         try {
-            // The first conmon exits as soon as the monitor has forked off; non-zero means it never got that far.
-            if (!p.waitFor(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw timeout(d);
-            }
-            if (p.exitValue() != 0) {
-                throw new BerthException(ErrorKind.INTERNAL, "conmon failed (exit " + p.exitValue()
-                        + ") to create container " + d.id() + detail(d));
-            }
-            for (long pause = 1; ; pause = Math.min(pause * 2, 5)) {
-                String line = firstLine(syncFile);
-                if (line != null) {
-                    return parseSync(line, d);
-                }
-                Optional<Long> monitor = ProcFs.readPid(d.conmonPidFile());
-                if (monitor.isPresent() && !ProcFs.alive(monitor.get(), d.id())) {
-                    line = firstLine(syncFile);
-                    if (line != null) {
-                        return parseSync(line, d);
-                    }
-                    throw new BerthException(ErrorKind.INTERNAL, "conmon exited without reporting the create of"
-                            + " container " + d.id() + detail(d));
-                }
-                if (System.nanoTime() - deadline >= 0) {
-                    throw timeout(d);
-                }
-                Thread.sleep(pause);
-            }
+            line = ps.readLine(first.pipe(), deadline, MAX_SYNC_LINE);
+        } catch (TimeoutException e) {
+            ps.killAndReap(first.pid());
+            throw timeout(d);
+        } catch (IOException e) {
+            ps.killAndReap(first.pid());
+            throw new BerthException(ErrorKind.INTERNAL, "cannot read conmon's report on container " + d.id() + ": "
+                    + e.getMessage(), e);
         } catch (InterruptedException e) {
+            ps.killAndReap(first.pid());
             Thread.currentThread().interrupt();
             throw new BerthException(ErrorKind.CANCELLED, "interrupted while creating container " + d.id());
+        } finally {
+            ps.close(first.pipe());
         }
+        // the first conmon exits as soon as it has forked the monitor and written its pid file: long before the report
+        int exit = ps.reap(first.pid(), deadline);
+        if (line != null) {
+            return parseSync(line, d);
+        }
+        if (exit != 0) {
+            throw new BerthException(ErrorKind.INTERNAL, "conmon failed (exit " + exit + ") to create container "
+                    + d.id() + detail(d));
+        }
+        throw new BerthException(ErrorKind.INTERNAL, "conmon exited without reporting the create of container " + d.id()
+                + detail(d));
+    }
+
+    private PosixSpawn spawn() {
+        PosixSpawn s = spawn;
+        if (s == null) {
+            synchronized (this) {
+                s = spawn;
+                if (s == null) {
+                    s = PosixSpawn.load();
+                    spawn = s;
+                }
+            }
+        }
+        return s;
     }
 
     private BerthException timeout(ContainerDirs d) {
         return new BerthException(ErrorKind.DEADLINE_EXCEEDED, "conmon did not report the create of container "
                 + d.id() + " within " + syncTimeout.toSeconds() + " s" + detail(d));
-    }
-
-    /** The sync file's first line once it is complete, else null. */
-    private static String firstLine(Path syncFile) {
-        byte[] b;
-        try {
-            b = Files.readAllBytes(syncFile);
-        } catch (IOException e) {
-            return null;
-        }
-        for (int i = 0; i < Math.min(b.length, MAX_SYNC_LINE); i++) {
-            if (b[i] == '\n') {
-                return new String(b, 0, i, StandardCharsets.UTF_8);
-            }
-        }
-        return null;
     }
 
     /** Interprets {@code {"data": pid}} or {@code {"data": -1, "message": "..."}}. */

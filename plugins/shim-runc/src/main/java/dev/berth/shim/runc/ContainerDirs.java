@@ -38,11 +38,6 @@ public record ContainerDirs(Path stateRoot, String id) {
         return bundle().resolve("runtime.log");
     }
 
-    /** conmon's fd 3 (_OCI_SYNCPIPE): one JSON line with the container's pid or the create error. */
-    public Path syncFile() {
-        return bundle().resolve("sync");
-    }
-
     public Path exitDir() {
         return bundle().resolve("exit");
     }
