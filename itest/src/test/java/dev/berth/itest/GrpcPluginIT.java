@@ -48,7 +48,7 @@ class GrpcPluginIT {
         assertThat(ls.exitCode()).as(ls.output()).isZero();
         assertThat(ls.output()).containsPattern("io\\.berth\\.grpc\\.v1 +echo +ok")
                 .containsPattern("io\\.berth\\.grpc\\.v1 +cri +ok").containsPattern("io\\.berth\\.grpc\\.v1 +admin +ok");
-        Berthctl.Result json = Berthctl.run("-r", d.socket().toString(), "plugins", "ls", "-o", "json", "--type", ECHO);
+        Berthctl.Result json = Berthctl.run("-r", d.socket().toString(), "plugins", "ls", "-o", "json", "--type", "io.berth.grpc");
         assertThat(json.output()).contains("\"origin\": \"" + c.pluginDir().resolve("echo") + "\"");
         assertThat(d.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName()).isEqualTo("berth");
         assertThat(d.terminate()).isZero();
