@@ -12,8 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code berthd config migrate --from-containerd} as an operator runs it on a node: the built berthd reads a
- * containerd config, prints a Berth config on stdout and what it left out on stderr, and {@code berthd config check}
- * (with every built-in plugin's schema) accepts the result.
+ * containerd config, prints a Berth config on stdout and what it left out (and notes on what differs by choice) on
+ * stderr, and {@code berthd config check} (with every built-in plugin's schema) accepts the result.
  */
 class ConfigMigrateIT {
     private static final String CONTAINERD_V2 = """
@@ -39,8 +39,14 @@ class ConfigMigrateIT {
                     SystemdCgroup = false
                 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.crun]
                   runtime_type = "io.containerd.runc.v2"
+                  sandbox_mode = "podsandbox"
+                  snapshotter = "overlayfs"
                   [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.crun.options]
                     BinaryName = "crun"
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.sandboxed]
+                  runtime_type = "io.containerd.runc.v2"
+                  sandbox_mode = "shim"
+                  snapshotter = "devmapper"
               [plugins."io.containerd.grpc.v1.cri".cni]
                 bin_dir = "/usr/lib/cni"
                 conf_dir = "/etc/cni/net.d"
@@ -61,6 +67,8 @@ class ConfigMigrateIT {
                 config_path = '%s'
             [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
               runtime_type = 'io.containerd.runc.v2'
+              sandboxer = 'podsandbox'
+              snapshotter = 'overlayfs'
             [plugins.'io.containerd.cri.v1.runtime'.cni]
               bin_dirs = ['/usr/lib/cni']
             [plugins.'io.containerd.grpc.v1.cri']
@@ -110,8 +118,18 @@ class ConfigMigrateIT {
                 "[plugins.\"io.berth.grpc.v1.cri\".runtimes.crun]", "runtime_path = \"crun\"",
                 "[plugins.\"io.berth.grpc.v1.cri\".registry.hosts.\"docker.io\"]", "mirrors = [\"http://127.0.0.1:5000\"]",
                 "cni_bin_dirs = [\"/usr/lib/cni\"]", "max_concurrent_downloads = 4");
-        assertThat(m.err()).contains("not migrated (4):", "grpc.address: Berth listens on /run/berth/berth.sock",
-                "plugins.\"io.containerd.grpc.v1.cri\".enable_selinux: Berth does not apply SELinux labels", "root: ", "state: ");
+        // a handler's snapshotter, and the pause-less pods it gets instead of containerd's pause containers
+        assertThat(m.out()).contains("[plugins.\"io.berth.grpc.v1.cri\".runtimes.crun]\nsandboxer = \"podsandbox\"\n"
+                + "runtime = \"runc\"\nruntime_path = \"crun\"\nsnapshotter = \"overlayfs\"\npod_infra = \"pauseless\"\n",
+                "[plugins.\"io.berth.grpc.v1.cri\".runtimes.sandboxed]\nsandboxer = \"podsandbox\"\nruntime = \"runc\"\n\n");
+        String sandboxed = "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.sandboxed";
+        assertThat(m.err()).contains("not migrated (6):", "grpc.address: Berth listens on /run/berth/berth.sock",
+                "plugins.\"io.containerd.grpc.v1.cri\".enable_selinux: Berth does not apply SELinux labels", "root: ", "state: ",
+                sandboxed + ".sandbox_mode: \"shim\" hands the pod to the runtime's shim",
+                sandboxed + ".snapshotter: \"devmapper\" is not a snapshotter Berth ships",
+                "notes:\n  runtime handlers runc, crun: containerd ran sandbox_image as a pause container in every pod",
+                "pod_infra = \"image\" in a handler's table (e.g. [plugins.\"io.berth.grpc.v1.cri\".runtimes.runc]) runs the"
+                        + " pause container as containerd did.");
     }
 
     @Test
@@ -123,8 +141,12 @@ class ConfigMigrateIT {
                   capabilities = ["pull", "resolve"]
                 """);
         Run m = migrateAndCheck(CONTAINERD_V3.formatted(dir.resolve("certs.d")));
-        assertThat(m.out()).contains("sandbox_image = \"registry.k8s.io/pause:3.10\"", "mirrors = [\"http://127.0.0.1:5000\"]");
-        assertThat(m.err()).isEmpty();
+        assertThat(m.out()).contains("sandbox_image = \"registry.k8s.io/pause:3.10\"", "mirrors = [\"http://127.0.0.1:5000\"]",
+                "[plugins.\"io.berth.grpc.v1.cri\".runtimes.runc]\nsandboxer = \"podsandbox\"\nruntime = \"runc\"\n"
+                        + "snapshotter = \"overlayfs\"\npod_infra = \"pauseless\"\n");
+        // nothing left out; only the note on the pause container
+        assertThat(m.err()).startsWith("notes:\n  runtime handler runc: containerd ran sandbox_image as a pause container")
+                .hasLineCount(2);
     }
 
     @Test

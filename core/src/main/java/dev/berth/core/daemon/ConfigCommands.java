@@ -26,7 +26,7 @@ public final class ConfigCommands {
 
     /**
      * Prints a Berth config made from a containerd config to {@code out}, and each setting it could not carry over
-     * to {@code err}.
+     * and each deliberate difference to {@code err}.
      *
      * @return 0 when the file could be read, 1 otherwise
      */
@@ -37,6 +37,10 @@ public final class ConfigCommands {
             if (!m.unmapped().isEmpty()) {
                 err.println("not migrated (" + m.unmapped().size() + "):");
                 m.unmapped().forEach(u -> err.println("  " + u));
+            }
+            if (!m.notes().isEmpty()) {
+                err.println("notes:");
+                m.notes().forEach(n -> err.println("  " + n));
             }
             return 0;
         } catch (java.io.IOException e) {

@@ -5,7 +5,6 @@ import dev.berth.core.metrics.MetricsHttpServer;
 import dev.berth.core.metrics.Metrics;
 import dev.berth.core.metrics.ProcessMetrics;
 import dev.berth.core.plugin.DaemonInfo;
-import dev.berth.core.plugin.GrpcServiceProvider;
 import dev.berth.core.plugin.PluginInfo;
 import dev.berth.core.plugin.PluginState;
 import dev.berth.core.plugin.PluginTypes;
@@ -14,7 +13,6 @@ import dev.berth.core.registry.InitEnvironment;
 import dev.berth.core.registry.PluginRegistry;
 import dev.berth.core.registry.StartupException;
 import dev.berth.core.server.UnixSocketServer;
-import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,9 +59,7 @@ public final class Daemon {
         UnixSocketServer server;
         MetricsHttpServer metricsServer = null;
         try {
-            List<ServerServiceDefinition> services = new ArrayList<>();
-            registry.instances(PluginTypes.GRPC, GrpcServiceProvider.class).values().forEach(p -> services.addAll(p.services()));
-            server = UnixSocketServer.start(cfg.grpc(), services);
+            server = UnixSocketServer.start(cfg.grpc(), registry.grpcServices());
             if (!cfg.metricsAddress().isEmpty()) {
                 metricsServer = MetricsHttpServer.start(cfg.metricsAddress(), metrics);
                 LOG.info("metrics on http://{}/metrics", cfg.metricsAddress());

@@ -18,9 +18,23 @@ import org.tomlj.TomlParseResult;
 /**
  * {@code berthd config migrate --from-containerd FILE}: carries a containerd {@code config.toml} (version 1, 2 or 3
  * layout) over to a Berth config: the CRI plugin's sandbox image, registry mirrors, credentials and TLS files
- * (also from a {@code config_path} hosts directory), CNI directories, runc runtime handlers with their binaries and
- * systemd cgroups, the streaming server, and the daemon's socket permissions, log level and metrics address. Every
- * other setting that asks for something is listed with the reason it has no place in Berth.
+ * (also from a {@code config_path} hosts directory), CNI directories, runc runtime handlers with their binaries,
+ * systemd cgroups and snapshotters, the streaming server, and the daemon's socket permissions, log level and metrics
+ * address. Every other setting that asks for something is listed with the reason it has no place in Berth.
+ *
+ * <p>Two choices a user should know about:
+ * <ul>
+ *   <li>A snapshotter other than {@code overlayfs} (the whole CRI's or one handler's) is not carried over: Berth ships
+ *   no other, and a handler naming a snapshotter that is not installed fails every pod, whereas without it the pods run
+ *   on overlayfs. The listed reason says how to name it again once a Berth plugin of that id is in {@code plugin_dir}.</li>
+ *   <li>A handler in containerd's {@code podsandbox} sandbox mode (its default; {@code sandbox_mode} in containerd 1.x,
+ *   {@code sandboxer} in 2.x) runs {@code sandbox_image} as a pause container in every pod. The migrated handler keeps
+ *   Berth's default {@code pod_infra = "pauseless"}, written out so it can be seen: the pod's namespaces are pinned
+ *   without a process, which starts pods faster and saves a process per pod, while the containers get the same
+ *   namespaces. Users who want the pause container anyway (a tool that looks for it, say) set
+ *   {@code pod_infra = "image"}, as the printed note says. containerd's {@code shim} mode hands the pod to the
+ *   runtime's shim through its sandbox API, which Berth does not have: listed as not migrated.</li>
+ * </ul>
  */
 public final class ContainerdConfigMigration {
     static final List<String> CRI = List.of("plugins", "io.berth.grpc.v1.cri");
@@ -51,6 +65,7 @@ public final class ContainerdConfigMigration {
     private final Path file;
     private final BerthConfigBuilder out = new BerthConfigBuilder();
     private final List<Unmapped> unmapped = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
 
     private ContainerdConfigMigration(TomlLeaves in, Path file) {
         this.in = in;
@@ -108,7 +123,7 @@ public final class ContainerdConfigMigration {
         leftovers();
         String header = "# Migrated by `berthd config migrate` from " + file + " (containerd config version " + version
                 + ").\n# The settings it could not carry over were listed on stderr when it ran.\n";
-        return new Migration(out.toToml(header), unmapped);
+        return new Migration(out.toToml(header), unmapped, notes);
     }
 
     private void daemon() {
@@ -131,15 +146,22 @@ public final class ContainerdConfigMigration {
 
     private void images(Layout l) {
         in.nonEmpty(l.sandboxImage()).ifPresent(i -> out.set(CRI, "sandbox_image", i));
-        in.nonEmpty(l.snapshotter()).ifPresent(s -> {
-            if (s.equals("overlayfs")) {
-                out.set(CRI, "snapshotter", s);
-            } else {
-                unmapped.add(new Unmapped(key(l.snapshotter()), "Berth unpacks into overlayfs; \"" + s + "\" is not a Berth snapshotter"));
-            }
-        });
+        snapshotter(l.snapshotter(), CRI);
         in.number(append(l.images(), "max_concurrent_downloads"))
                 .ifPresent(n -> out.set(REGISTRY, "max_concurrent_downloads", n));
+    }
+
+    /** Carries a snapshotter name over to {@code table} if Berth ships that snapshotter (see the class comment). */
+    private void snapshotter(List<String> from, List<String> table) {
+        in.nonEmpty(from).ifPresent(s -> {
+            if (s.equals("overlayfs")) {
+                out.set(table, "snapshotter", s);
+            } else {
+                unmapped.add(new Unmapped(key(from), "\"" + s + "\" is not a snapshotter Berth ships (it has overlayfs), so"
+                        + " overlayfs is used; with a Berth snapshotter plugin of that id in plugin_dir, set snapshotter = \""
+                        + s + "\" in [" + key(table) + "]"));
+            }
+        });
     }
 
     private void registry(List<String> reg) {
@@ -199,6 +221,7 @@ public final class ContainerdConfigMigration {
         List<String> ctd = append(l.runtime(), "containerd");
         Map<String, Boolean> systemd = new LinkedHashMap<>();
         List<String> migrated = new ArrayList<>();
+        List<String> pauseContainers = new ArrayList<>();
         for (String name : in.children(append(ctd, "runtimes"))) {
             List<String> base = append(ctd, "runtimes", name);
             String type = in.string(append(base, "runtime_type")).orElse("");
@@ -213,8 +236,18 @@ public final class ContainerdConfigMigration {
             out.set(handler, "sandboxer", "podsandbox").set(handler, "runtime", "runc");
             in.nonEmpty(append(base, "options", "BinaryName")).ifPresent(b -> out.set(handler, "runtime_path", b));
             in.bool(append(base, "options", "SystemdCgroup")).ifPresent(b -> systemd.put(name, b));
-            in.nonEmpty(append(base, "sandbox_mode")).filter(m -> !m.equals("podsandbox")).ifPresent(m ->
-                    unmapped.add(new Unmapped(key(append(base, "sandbox_mode")), "Berth builds every pod with its podsandbox controller")));
+            snapshotter(append(base, "snapshotter"), handler);
+            if (podSandboxMode(base)) {
+                out.set(handler, "pod_infra", "pauseless");
+                pauseContainers.add(name);
+            }
+        }
+        if (!pauseContainers.isEmpty()) {
+            notes.add("runtime handler" + (pauseContainers.size() == 1 ? " " : "s ") + String.join(", ", pauseContainers)
+                    + ": containerd ran sandbox_image as a pause container in every pod (sandbox mode \"podsandbox\");"
+                    + " Berth keeps pod_infra = \"pauseless\": the pod's namespaces are held without a process, so pods"
+                    + " start faster and need no process of their own. pod_infra = \"image\" in a handler's table (e.g. ["
+                    + key(append(CRI, "runtimes", pauseContainers.get(0))) + "]) runs the pause container as containerd did.");
         }
         String defaultName = in.nonEmpty(append(ctd, "default_runtime_name")).orElse("runc");
         if (migrated.contains(defaultName) || defaultName.equals("runc")) {
@@ -234,6 +267,26 @@ public final class ContainerdConfigMigration {
                                 + ", from the default handler)"));
             }
         });
+    }
+
+    /**
+     * Whether a handler runs containerd's pause container: sandbox mode {@code podsandbox}, also when not set. The
+     * key is {@code sandbox_mode} in containerd 1.x and {@code sandboxer} in 2.x; any other mode is listed.
+     */
+    private boolean podSandboxMode(List<String> base) {
+        boolean pause = true;
+        for (String k : List.of("sandbox_mode", "sandboxer")) {
+            List<String> path = append(base, k);
+            String mode = in.nonEmpty(path).orElse("podsandbox");
+            if (!mode.equals("podsandbox")) {
+                pause = false;
+                unmapped.add(new Unmapped(key(path), mode.equals("shim")
+                        ? "\"shim\" hands the pod to the runtime's shim through containerd's sandbox API, which Berth does not"
+                        + " have; Berth builds the pod itself (pod_infra = \"pauseless\", or \"image\" for a pause container)"
+                        : "\"" + mode + "\" has no Berth equivalent; Berth builds the pod with its podsandbox controller"));
+            }
+        }
+        return pause;
     }
 
     private void cni(List<String> cni) {

@@ -2,8 +2,10 @@ package dev.berth.core.registry;
 
 import dev.berth.core.plugin.PluginInfo;
 import dev.berth.core.plugin.PluginState;
+import dev.berth.core.plugin.PluginTypes;
 import dev.berth.core.plugin.Registration;
 import dev.berth.core.plugin.Requirement;
+import io.grpc.ServerServiceDefinition;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -18,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts plugins: drops the disabled ones, orders the rest by their requirements, inits each in order and
  * records its state. A plugin that fails or lacks a dependency is marked and skipped over; the daemon goes on
- * unless that plugin is required. {@link #close()} closes instances in reverse init order.
+ * unless that plugin is required. A gRPC plugin whose services clash with those of one initialised before it is
+ * refused the same way ({@link GrpcServices}). {@link #close()} closes instances in reverse init order.
  */
 public final class PluginRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PluginRegistry.class);
@@ -27,6 +30,7 @@ public final class PluginRegistry implements AutoCloseable {
     private final List<PluginInfo> infos = new CopyOnWriteArrayList<>();
     /** Initialised instances in init order, by registration. */
     private final Map<Registration, Object> instances = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final GrpcServices grpcServices = new GrpcServices();
 
     public PluginRegistry(InitEnvironment env) {
         this.env = env;
@@ -97,6 +101,12 @@ public final class PluginRegistry implements AutoCloseable {
             if (instance == null) {
                 throw new IllegalStateException("init returned no instance");
             }
+            String refused = refusal(r, instance);
+            if (refused != null) {
+                LOG.error("plugin {} refused: {}", r.fullName(), refused);
+                closeQuietly(r, instance);
+                return record(r, origin, PluginState.ERROR, refused);
+            }
             instances.put(r, instance);
             LOG.debug("plugin {} ok in {} ms", r.fullName(), (System.nanoTime() - t0) / 1_000_000);
             return record(r, origin, PluginState.OK, "");
@@ -104,6 +114,18 @@ public final class PluginRegistry implements AutoCloseable {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             LOG.warn("plugin {} failed to init: {}", r.fullName(), reason, e);
             return record(r, origin, PluginState.ERROR, reason);
+        }
+    }
+
+    /** Null when an initialised instance may serve, else why not: a gRPC plugin must not take another's services. */
+    private String refusal(Registration r, Object instance) {
+        if (!r.type().equals(PluginTypes.GRPC)) {
+            return null;
+        }
+        try {
+            return grpcServices.claim(r, instance);
+        } catch (RuntimeException | LinkageError e) { // services() is the plugin's code
+            return "services(): " + (e.getMessage() == null ? e.toString() : e.getMessage());
         }
     }
 
@@ -150,6 +172,14 @@ public final class PluginRegistry implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The gRPC services of the running {@link PluginTypes#GRPC} plugins, for the daemon's socket: no two share a
+     * service name (a plugin that would have made them is {@code error}).
+     */
+    public List<ServerServiceDefinition> grpcServices() {
+        return grpcServices.all();
+    }
+
     /** Closes every initialised instance that is {@link AutoCloseable}, last initialised first. */
     @Override
     public void close() {
@@ -160,12 +190,16 @@ public final class PluginRegistry implements AutoCloseable {
         }
         Collections.reverse(started);
         for (Map.Entry<Registration, Object> e : started) {
-            if (e.getValue() instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception ex) {
-                    LOG.warn("closing plugin {} failed", e.getKey().fullName(), ex);
-                }
+            closeQuietly(e.getKey(), e.getValue());
+        }
+    }
+
+    private static void closeQuietly(Registration r, Object instance) {
+        if (instance instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ex) {
+                LOG.warn("closing plugin {} failed", r.fullName(), ex);
             }
         }
     }

@@ -254,7 +254,87 @@ class ContainerdConfigMigrationTest {
                 "plugins.\"io.containerd.grpc.v1.cri\".disable_tcp_service",
                 certs.resolve("docker.io/hosts.toml") + ": host.\"http://10.0.0.5:5000\".skip_verify",
                 certs.resolve("registry.internal/hosts.toml") + ": host.\"https://push-only.internal\"");
-        assertThat(keys(m)).doesNotContain(runtime + ".enable_selinux"); // false asks for nothing
+        assertThat(keys(m)).doesNotContain(runtime + ".enable_selinux") // false asks for nothing
+                .doesNotContain(runtime + ".containerd.runtimes.runc.sandboxer");
+        assertThat(cri(t, "runtimes", "runc", "pod_infra")).isEqualTo("pauseless");
+        assertThat(m.notes()).singleElement().asString().startsWith("runtime handler runc: containerd ran sandbox_image");
+    }
+
+    private static final String PER_HANDLER_V2 = """
+            version = 2
+            [plugins."io.containerd.grpc.v1.cri".containerd]
+              snapshotter = "overlayfs"
+              [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+                runtime_type = "io.containerd.runc.v2"
+                sandbox_mode = "podsandbox"
+                snapshotter = ""
+              [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.fast]
+                runtime_type = "io.containerd.runc.v2"
+                snapshotter = "overlayfs"
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.fast.options]
+                  BinaryName = "crun"
+              [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.sandboxed]
+                runtime_type = "io.containerd.runc.v2"
+                sandbox_mode = "shim"
+                snapshotter = "zfs"
+            """;
+
+    @Test
+    void eachHandlersSnapshotterAndSandboxModeCarryOverFromVersion2() {
+        Migration m = ContainerdConfigMigration.fromText(PER_HANDLER_V2, Path.of("c.toml"));
+        TomlParseResult t = parsed(m);
+        assertThat(cri(t, "snapshotter")).isEqualTo("overlayfs");
+        assertThat(cri(t, "runtimes", "runc", "snapshotter")).isNull(); // "": the CRI's snapshotter, as in containerd
+        assertThat(cri(t, "runtimes", "fast", "snapshotter")).isEqualTo("overlayfs");
+        assertThat(cri(t, "runtimes", "fast", "runtime_path")).isEqualTo("crun");
+        assertThat(cri(t, "runtimes", "sandboxed", "snapshotter")).isNull();
+        // containerd ran pause containers for runc and fast: Berth stays pause-less, says so, and says how to undo it
+        assertThat(cri(t, "runtimes", "runc", "pod_infra")).isEqualTo("pauseless");
+        assertThat(cri(t, "runtimes", "fast", "pod_infra")).isEqualTo("pauseless");
+        assertThat(cri(t, "runtimes", "sandboxed", "pod_infra")).isNull();
+        assertThat(cri(t, "runtimes", "sandboxed", "sandboxer")).isEqualTo("podsandbox");
+        assertThat(m.notes()).containsExactly("runtime handlers runc, fast: containerd ran sandbox_image as a pause container"
+                + " in every pod (sandbox mode \"podsandbox\"); Berth keeps pod_infra = \"pauseless\": the pod's namespaces are"
+                + " held without a process, so pods start faster and need no process of their own. pod_infra = \"image\" in"
+                + " a handler's table (e.g. [plugins.\"io.berth.grpc.v1.cri\".runtimes.runc]) runs the pause container as"
+                + " containerd did.");
+
+        String sandboxed = "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.sandboxed";
+        assertThat(m.unmapped()).extracting(Unmapped::toString).containsExactlyInAnyOrder(
+                sandboxed + ".snapshotter: \"zfs\" is not a snapshotter Berth ships (it has overlayfs), so overlayfs is used;"
+                        + " with a Berth snapshotter plugin of that id in plugin_dir, set snapshotter = \"zfs\" in"
+                        + " [plugins.\"io.berth.grpc.v1.cri\".runtimes.sandboxed]",
+                sandboxed + ".sandbox_mode: \"shim\" hands the pod to the runtime's shim through containerd's sandbox API,"
+                        + " which Berth does not have; Berth builds the pod itself (pod_infra = \"pauseless\", or \"image\""
+                        + " for a pause container)");
+    }
+
+    @Test
+    void version3NamesTheSandboxModeSandboxer() {
+        Migration m = ContainerdConfigMigration.fromText("""
+                version = 3
+                [plugins.'io.containerd.cri.v1.images']
+                  snapshotter = 'native'
+                [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+                  runtime_type = 'io.containerd.runc.v2'
+                  sandboxer = 'shim'
+                  snapshotter = 'overlayfs'
+                [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.kata]
+                  runtime_type = 'io.containerd.kata.v2'
+                  sandboxer = 'podsandbox'
+                  snapshotter = 'devmapper'
+                """, Path.of("c.toml"));
+        TomlParseResult t = parsed(m);
+        assertThat(cri(t, "snapshotter")).isNull();
+        assertThat(cri(t, "runtimes", "runc", "snapshotter")).isEqualTo("overlayfs");
+        assertThat(cri(t, "runtimes", "runc", "pod_infra")).isNull();
+        assertThat(m.notes()).isEmpty(); // kata was not migrated, runc's pods were never containerd's pause containers
+        String runtimes = "plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes";
+        assertThat(keys(m)).containsExactlyInAnyOrder("plugins.\"io.containerd.cri.v1.images\".snapshotter",
+                runtimes + ".runc.sandboxer", runtimes + ".kata");
+        assertThat(m.unmapped()).anySatisfy(u -> assertThat(u.toString()).isEqualTo("plugins.\"io.containerd.cri.v1.images\""
+                + ".snapshotter: \"native\" is not a snapshotter Berth ships (it has overlayfs), so overlayfs is used; with a"
+                + " Berth snapshotter plugin of that id in plugin_dir, set snapshotter = \"native\" in [plugins.\"io.berth.grpc.v1.cri\"]"));
     }
 
     @Test

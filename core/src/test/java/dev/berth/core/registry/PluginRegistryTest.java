@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.berth.core.metrics.Metrics;
+import dev.berth.core.plugin.GrpcServiceProvider;
 import dev.berth.core.plugin.InitContext;
 import dev.berth.core.plugin.PluginInfo;
 import dev.berth.core.plugin.PluginState;
+import dev.berth.core.plugin.PluginTypes;
 import dev.berth.core.plugin.Registration;
 import dev.berth.core.plugin.Requirement;
+import io.grpc.ServerServiceDefinition;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -224,5 +227,90 @@ class PluginRegistryTest {
         reg.start(List.of(new DiscoveredPlugin(plugin("t.cri", "cri", Requirement.optionalType("t.snap")), "builtin"),
                 new DiscoveredPlugin(plugin("t.snap", "native"), "/plugins/native")));
         assertThat(events).containsExactly("init t.snap.native", "init t.cri.cri");
+    }
+
+    /** A gRPC plugin serving services of these names; records its init and close. */
+    private Registration grpc(String id, String... serviceNames) {
+        return Registration.builder(PluginTypes.GRPC, id).init(ctx -> {
+            events.add("init " + id);
+            return new Served(id, Arrays.stream(serviceNames).map(n -> ServerServiceDefinition.builder(n).build()).toList());
+        });
+    }
+
+    private final class Served implements GrpcServiceProvider, AutoCloseable {
+        private final String id;
+        private final List<ServerServiceDefinition> services;
+
+        Served(String id, List<ServerServiceDefinition> services) {
+            this.id = id;
+            this.services = services;
+        }
+
+        @Override
+        public List<ServerServiceDefinition> services() {
+            return services;
+        }
+
+        @Override
+        public void close() {
+            events.add("close " + id);
+        }
+    }
+
+    private static List<String> served(PluginRegistry reg) {
+        return reg.grpcServices().stream().map(s -> s.getServiceDescriptor().getName()).toList();
+    }
+
+    @Test
+    void grpcServicesOfEveryGrpcPluginAreServed() throws Exception {
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(List.of(new DiscoveredPlugin(grpc("cri", "runtime.v1.RuntimeService", "runtime.v1.ImageService"), "builtin"),
+                new DiscoveredPlugin(grpc("echo", "berth.test.Echo"), "/plugins/echo")));
+        assertThat(served(reg)).containsExactly("runtime.v1.RuntimeService", "runtime.v1.ImageService", "berth.test.Echo");
+        assertThat(reg.plugins()).extracting(PluginInfo::state).containsOnly(PluginState.OK);
+    }
+
+    @Test
+    void aGrpcPluginWhoseServiceIsAlreadyServedIsRefusedAndClosed() throws Exception {
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(List.of(new DiscoveredPlugin(grpc("cri", "runtime.v1.RuntimeService", "runtime.v1.ImageService"), "builtin"),
+                new DiscoveredPlugin(grpc("impostor", "berth.test.Echo", "runtime.v1.ImageService"), "/plugins/impostor"),
+                new DiscoveredPlugin(plugin("t.user", "u", Requirement.plugin(PluginTypes.GRPC, "impostor")), "builtin")));
+        assertThat(served(reg)).containsExactly("runtime.v1.RuntimeService", "runtime.v1.ImageService");
+        Map<String, PluginInfo> infos = byName(reg);
+        assertThat(infos.get("io.berth.grpc.v1.impostor").state()).isEqualTo(PluginState.ERROR);
+        assertThat(infos.get("io.berth.grpc.v1.impostor").reason())
+                .isEqualTo("gRPC service runtime.v1.ImageService is already served by io.berth.grpc.v1.cri");
+        assertThat(infos.get("io.berth.grpc.v1.cri").state()).isEqualTo(PluginState.OK);
+        assertThat(infos.get("t.user.u").state()).isEqualTo(PluginState.SKIPPED);
+        assertThat(events).containsExactly("init cri", "init impostor", "close impostor");
+        assertThat(reg.instances(PluginTypes.GRPC, Object.class)).containsOnlyKeys("cri");
+    }
+
+    @Test
+    void aRequiredGrpcPluginThatIsRefusedStopsStartup() {
+        PluginRegistry reg = registry(Set.of(), Set.of("io.berth.grpc.v1.impostor"));
+        assertThatThrownBy(() -> reg.start(builtin(grpc("cri", "runtime.v1.RuntimeService"), grpc("impostor", "runtime.v1.RuntimeService"))))
+                .isInstanceOf(StartupException.class).hasMessage("required plugin io.berth.grpc.v1.impostor is error:"
+                        + " gRPC service runtime.v1.RuntimeService is already served by io.berth.grpc.v1.cri");
+        assertThat(events).containsExactly("init cri", "init impostor", "close impostor", "close cri");
+    }
+
+    @Test
+    void aGrpcPluginOfferingOneNameTwiceOrNoServicesAtAllIsRefused() throws Exception {
+        PluginRegistry reg = registry(Set.of(), Set.of());
+        reg.start(builtin(grpc("twice", "a.B", "a.B"),
+                Registration.builder(PluginTypes.GRPC, "plain").init(ctx -> "not a provider"),
+                Registration.builder(PluginTypes.GRPC, "throwing").init(ctx -> (GrpcServiceProvider) () -> {
+                    throw new IllegalStateException("no services today");
+                }),
+                grpc("fine", "a.B")));
+        Map<String, PluginInfo> infos = byName(reg);
+        assertThat(infos.get("io.berth.grpc.v1.twice").reason()).isEqualTo("gRPC service a.B is offered twice");
+        assertThat(infos.get("io.berth.grpc.v1.plain").reason()).isEqualTo("a io.berth.grpc.v1 plugin's init must return a"
+                + " dev.berth.core.plugin.GrpcServiceProvider, not a java.lang.String");
+        assertThat(infos.get("io.berth.grpc.v1.throwing").reason()).isEqualTo("services(): no services today");
+        assertThat(infos.get("io.berth.grpc.v1.fine").state()).isEqualTo(PluginState.OK);
+        assertThat(served(reg)).containsExactly("a.B");
     }
 }
