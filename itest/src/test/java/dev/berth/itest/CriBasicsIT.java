@@ -71,15 +71,8 @@ class CriBasicsIT {
     }
 
     @Test
-    void everyRpcAnswersOrNamesTheIssueThatOwnsIt(Daemons.Session s) throws Exception {
+    void everyNewerRpcAnswers(Daemons.Session s) throws Exception {
         Berthd d = s.start(s.config());
-        // pod checkpoint and restore have not landed: UNIMPLEMENTED, naming their issue
-        assertThatThrownBy(() -> d.runtime().checkpointPod(dev.berth.api.cri.v1.CheckpointPodRequest.newBuilder()
-                .setPodSandboxId("abc").build()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                    assertThat(e.getStatus().getDescription()).contains("CheckpointPod", "issue #13");
-                });
         // in-place pod resize: the pod must exist; the values must be limits
         assertThatThrownBy(() -> d.runtime().updatePodSandboxResources(dev.berth.api.cri.v1.UpdatePodSandboxResourcesRequest
                 .newBuilder().setPodSandboxId("abc").build()))

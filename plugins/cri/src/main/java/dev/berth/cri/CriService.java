@@ -322,18 +322,6 @@ public final class CriService {
         }
     }
 
-    public CheckpointPodResponse checkpointPod(CheckpointPodRequest r) {
-        throw pending("CheckpointPod");
-    }
-
-    public RestorePodResponse restorePod(RestorePodRequest r) {
-        throw pending("RestorePod");
-    }
-
-    private static BerthException pending(String rpc) {
-        return BerthException.unimplemented("%s is not implemented yet (issue #13, \"11. The last CRI RPCs\")", rpc);
-    }
-
     public CheckpointContainerResponse checkpointContainer(CheckpointContainerRequest r) {
         containers.checkpoint(r);
         return CheckpointContainerResponse.getDefaultInstance();

@@ -161,16 +161,6 @@ public final class RuntimeServiceBinding extends RuntimeServiceGrpc.RuntimeServi
     }
 
     @Override
-    public void checkpointPod(CheckpointPodRequest request, StreamObserver<CheckpointPodResponse> out) {
-        rpc.unary("CheckpointPod", request, out, cri::checkpointPod);
-    }
-
-    @Override
-    public void restorePod(RestorePodRequest request, StreamObserver<RestorePodResponse> out) {
-        rpc.unary("RestorePod", request, out, cri::restorePod);
-    }
-
-    @Override
     public void runtimeConfig(RuntimeConfigRequest request, StreamObserver<RuntimeConfigResponse> out) {
         rpc.unary("RuntimeConfig", request, out, cri::runtimeConfig);
     }
