@@ -258,7 +258,7 @@ class PodSandboxIT {
     }
 
     /**
-     * The sandbox security context is honoured or refused: a pod user namespace, a seccomp profile missing on the
+     * The sandbox security context is honoured or refused: a pod user namespace without mappings, a seccomp profile missing on the
      * node and a cgroup parent climbing out of the hierarchy fail RunPodSandbox naming the field and leave no pod; a
      * pod sharing one pid namespace gets its holder process into {@code <cgroup_parent>/berth-<id>} in every
      * hierarchy, and StopPodSandbox takes that cgroup away.
@@ -269,7 +269,7 @@ class PodSandboxIT {
         LinuxSandboxSecurityContext.Builder hostNet = LinuxSandboxSecurityContext.newBuilder()
                 .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE).setPid(NamespaceMode.POD));
         Map<String, LinuxPodSandboxConfig.Builder> refused = Map.of(
-                "config.linux.security_context.namespace_options.userns_options.mode POD",
+                "config.linux.security_context.namespace_options.userns_options", // unsupported here, or no mappings
                 LinuxPodSandboxConfig.newBuilder().setSecurityContext(hostNet.clone().setNamespaceOptions(NamespaceOption
                         .newBuilder().setNetwork(NamespaceMode.NODE).setUsernsOptions(dev.berth.api.cri.v1.UserNamespace
                                 .newBuilder().setMode(NamespaceMode.POD)))),

@@ -17,6 +17,8 @@ public record SandboxStatus(String id, SandboxState state, Instant createdAt, St
                             String netnsPath, String hostname, SandboxConfig config, Map<String, String> info) {
     /** Path of the pinned UTS namespace, when the pod has its own. */
     public static final String INFO_UTS_NS = "utsns";
+    /** Path of the pinned user namespace, when the pod has its own ({@link NamespaceOptions#userns()}). */
+    public static final String INFO_USER_NS = "userns";
     /** Path of the pinned IPC namespace, when the pod has its own. */
     public static final String INFO_IPC_NS = "ipcns";
     /**

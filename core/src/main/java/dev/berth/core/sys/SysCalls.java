@@ -65,6 +65,12 @@ public final class SysCalls {
         int move_mount(int fromDirFd, @In byte[] fromPath, int toDirFd, @In byte[] toPath, int flags);
 
         @SaveError
+        int open_tree(int dirFd, @In byte[] path, int flags);
+
+        @SaveError
+        int mount_setattr(int dirFd, @In byte[] path, int flags, @In byte[] attr, long size);
+
+        @SaveError
         long read(int fd, @Out byte[] buf, long count);
 
         String strerror(int errnum);

@@ -134,7 +134,22 @@ public final class CriService {
     public RunPodSandboxResponse runPodSandbox(RunPodSandboxRequest r) {
         // a pod whose containers could get no root file system is refused before its network is made
         snapshotters.of(snapshotters.handler(r.getRuntimeHandler()));
+        requireUserNamespaces(r);
         return sandboxes.run(r);
+    }
+
+    /** A pod asking for a user namespace of its own is refused when its handler's Status feature says no. */
+    private void requireUserNamespaces(RunPodSandboxRequest r) {
+        NamespaceOption o = r.getConfig().getLinux().getSecurityContext().getNamespaceOptions();
+        if (!o.hasUsernsOptions() || o.getUsernsOptions().getMode() != NamespaceMode.POD) {
+            return;
+        }
+        dev.berth.cri.sandboxes.RuntimeHandler h = sandboxes.handlers().resolve(r.getRuntimeHandler());
+        if (!containers.features(h.runtime(), h.runtimePath()).userNamespaces()) {
+            throw BerthException.invalidArgument("config.linux.security_context.namespace_options.userns_options.mode "
+                    + "POD: runtime handler \"%s\" cannot run pods in a user namespace of their own (Status reports "
+                    + "user_namespaces = false; berthd's log says why)", h.name());
+        }
     }
 
     public StopPodSandboxResponse stopPodSandbox(StopPodSandboxRequest r) {

@@ -47,8 +47,19 @@ final class PidNamespaceHolders {
      * joined), and returns its host pid. On failure nothing of it is left running.
      */
     long start(String id, Path netns, Path ipcns, Path utsns) {
+        return start(id, null, netns, ipcns, utsns);
+    }
+
+    /**
+     * As {@link #start(String, Path, Path, Path)}, first joining the pod's user namespace {@code userns} (when not
+     * null), so that the new pid namespace belongs to it and the pod's containers can mount its /proc.
+     */
+    long start(String id, Path userns, Path netns, Path ipcns, Path utsns) {
         List<String> cmd = new ArrayList<>(List.of("setsid"));
         List<String> join = new ArrayList<>();
+        if (userns != null) {
+            join.add("--user=" + userns); // nsenter joins it first; the others belong to it
+        }
         if (netns != null) {
             join.add("--net=" + netns);
         }

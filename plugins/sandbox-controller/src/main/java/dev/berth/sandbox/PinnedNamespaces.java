@@ -3,13 +3,16 @@ package dev.berth.sandbox;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.mount.Mount;
+import dev.berth.core.sandbox.UserNamespace;
 import dev.berth.core.sys.SysCalls;
+import dev.berth.core.sys.UserNamespaces;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -18,12 +21,41 @@ import java.util.concurrent.ExecutionException;
  * namespaces (net, UTS and IPC may be unshared by one thread of a multi-threaded process), sets the host name in the
  * UTS one, bind-mounts each {@code /proc/thread-self/ns/<kind>} onto its pre-created file, and dies: the namespaces
  * live on until the files are unmounted, and no pooled thread ever sits in a pod's namespace.
+ * <p>
+ * A pod with a user namespace of its own gets its net, UTS and IPC namespaces made inside that one, so that they belong
+ * to it and its containers may mount sysfs and mqueue there; a JVM cannot unshare a user namespace, so
+ * {@link UserNamespaces} has a short helper process make them all, and a fresh thread then joins the new UTS namespace
+ * only to set the host name.
  */
 final class PinnedNamespaces {
     private final Mounts mounts;
 
     PinnedNamespaces(Mounts mounts) {
         this.mounts = mounts;
+    }
+
+    /**
+     * Creates a user namespace with {@code ids}'s mappings pinned on {@code userns}, and the pod's net, UTS and IPC
+     * namespaces inside it; on failure nothing stays pinned.
+     */
+    void createInUserNamespace(UserNamespace ids, Path userns, Path netns, Path utsns, Path ipcns, String hostname) {
+        UserNamespaces.create(ids, userns, Map.of("net", netns, "uts", utsns, "ipc", ipcns));
+        try {
+            onFreshThread(() -> {
+                SysCalls sys = SysCalls.get();
+                sys.setns(utsns, SysCalls.CLONE_NEWUTS);
+                sys.sethostname(hostname);
+            });
+        } catch (RuntimeException e) {
+            for (Path p : List.of(netns, utsns, ipcns, userns)) {
+                try {
+                    remove(p);
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
     }
 
     /** Creates the requested namespaces (a null path skips that kind); on failure nothing stays pinned. */

@@ -1,6 +1,7 @@
 package dev.berth.sandbox;
 
 import dev.berth.core.process.ProcessRunner;
+import dev.berth.core.runtime.PodContext;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.sandbox.ExitStatus;
@@ -13,6 +14,7 @@ import dev.berth.core.sandbox.SandboxController;
 import dev.berth.core.sandbox.SandboxInfo;
 import dev.berth.core.sandbox.SandboxState;
 import dev.berth.core.sandbox.SandboxStatus;
+import dev.berth.core.sandbox.UserNamespace;
 import dev.berth.sandbox.SandboxRecord.Phase;
 import dev.berth.sandbox.cni.CniAttachment;
 import dev.berth.sandbox.cni.CniConfList;
@@ -291,8 +293,14 @@ public final class PodSandboxController implements SandboxController, AutoClosea
         store.put(r);
         try {
             Files.createDirectories(sandboxDir(r.id()));
-            namespaces.create(hostNet ? null : netnsPath(r.id()), hostNet ? null : utsnsPath(r.id()),
-                    hostIpc ? null : ipcnsPath(r.id()), r.hostname());
+            UserNamespace userns = c.namespaceOptions().userns();
+            if (userns != null) {
+                namespaces.createInUserNamespace(userns, usernsPath(r.id()), netnsPath(r.id()), utsnsPath(r.id()),
+                        ipcnsPath(r.id()), r.hostname());
+            } else {
+                namespaces.create(hostNet ? null : netnsPath(r.id()), hostNet ? null : utsnsPath(r.id()),
+                        hostIpc ? null : ipcnsPath(r.id()), r.hostname());
+            }
             String ip = "";
             if (conf.isPresent()) {
                 CniResult result;
@@ -316,15 +324,22 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                 Files.createDirectories(shm);
                 mounts.mountShm(shm, settings.shmSizeBytes());
             }
+            if (userns != null) {
+                // the pod's root owns its /etc files and /dev/shm, as a container's root does without a user namespace
+                files.chown(sandboxDir(r.id()), userns.hostRootUid(), userns.hostRootGid());
+                dev.berth.core.fs.FileTrees.chown(shmPath(r.id()), userns.hostRootUid(), userns.hostRootGid());
+            }
             if (c.infra() != null) {
                 // Last, so that a failing CNI ADD has no process to kill; it joins the namespaces made above.
-                long pid = infras.start(r.id(), c, InfraContainers.podContext(r.id(), c, r.hostname(),
-                        hostNet ? null : netnsPath(r.id()), hostIpc ? null : ipcnsPath(r.id()),
-                        hostNet ? null : utsnsPath(r.id())));
+                PodContext pod = InfraContainers.podContext(r.id(), c, r.hostname(), hostNet ? null : netnsPath(r.id()),
+                        hostIpc ? null : ipcnsPath(r.id()), hostNet ? null : utsnsPath(r.id()));
+                long pid = infras.start(r.id(), c, userns == null ? pod
+                        : pod.inUserNamespace(usernsPath(r.id()).toString(), userns));
                 r = r.withInfraPid(pid);
                 store.put(r);
             } else if (sharesPidNamespace(c)) {
-                long pid = holders.start(r.id(), hostNet ? null : netnsPath(r.id()), hostIpc ? null : ipcnsPath(r.id()),
+                long pid = holders.start(r.id(), userns == null ? null : usernsPath(r.id()),
+                        hostNet ? null : netnsPath(r.id()), hostIpc ? null : ipcnsPath(r.id()),
                         hostNet ? null : utsnsPath(r.id()));
                 r = r.withInfraPid(pid);
                 store.put(r);
@@ -403,6 +418,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
         namespaces.remove(netnsPath(id));
         namespaces.remove(utsnsPath(id));
         namespaces.remove(ipcnsPath(id));
+        namespaces.remove(usernsPath(id)); // last: the others belong to it
     }
 
     /** Startup: what a reboot (namespaces and /run gone) or a crash left behind is released; never throws. */
@@ -445,6 +461,9 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                 && (!namespaces.isPinned(netnsPath(r.id())) || !namespaces.isPinned(utsnsPath(r.id())))) {
             return false;
         }
+        if (c.namespaceOptions().userns() != null && !namespaces.isPinned(usernsPath(r.id()))) {
+            return false;
+        }
         return c.namespaceOptions().hostIpc()
                 || (namespaces.isPinned(ipcnsPath(r.id())) && mounts.isMountPoint(shmPath(r.id())));
     }
@@ -459,6 +478,9 @@ public final class PodSandboxController implements SandboxController, AutoClosea
         CniResult result = r.cniResult() == null ? null : CniResult.parse(r.cniResult());
         Map<String, String> info = new HashMap<>();
         if (ready) {
+            if (r.config().namespaceOptions().userns() != null) {
+                info.put(SandboxStatus.INFO_USER_NS, usernsPath(id).toString());
+            }
             if (!r.config().namespaceOptions().hostNetwork()) {
                 info.put(SandboxStatus.INFO_UTS_NS, utsnsPath(id).toString());
             }
@@ -541,9 +563,28 @@ public final class PodSandboxController implements SandboxController, AutoClosea
         if (c.infra() != null) {
             infras.check(c.infra());
         }
+        checkUserNamespace(c.namespaceOptions());
         if (!c.hostname().isEmpty() && !HOSTNAME.matcher(c.hostname()).matches()) {
             throw BerthException.invalidArgument("hostname %s is not a valid host name (at most 64 of [A-Za-z0-9.-])",
                     c.hostname());
+        }
+    }
+
+    /**
+     * A pod's own user namespace owns its network, IPC and UTS namespaces, so none of them can be the host's; and a
+     * namespace without uid 0 and gid 0 mapped would have no root to own the pod's files.
+     */
+    private static void checkUserNamespace(dev.berth.core.sandbox.NamespaceOptions o) {
+        UserNamespace u = o.userns();
+        if (u == null) {
+            return;
+        }
+        if (o.hostNetwork() || o.hostIpc() || o.pid() == NamespaceMode.NODE) {
+            throw BerthException.invalidArgument("a pod with its own user namespace (userns_options mode POD) cannot use "
+                    + "the host's network, IPC or pid namespace");
+        }
+        if (u.hostRootUid() < 0 || u.hostRootGid() < 0) {
+            throw BerthException.invalidArgument("userns_options: the uid and gid mappings must both map id 0");
         }
     }
 
@@ -588,6 +629,10 @@ public final class PodSandboxController implements SandboxController, AutoClosea
 
     Path ipcnsPath(String id) {
         return state.resolve("ipcns").resolve(id);
+    }
+
+    Path usernsPath(String id) {
+        return state.resolve("userns").resolve(id);
     }
 
     Path sandboxDir(String id) {

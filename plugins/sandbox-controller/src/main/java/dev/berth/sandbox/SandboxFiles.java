@@ -1,11 +1,13 @@
 package dev.berth.sandbox;
 
+import dev.berth.core.fs.FileTrees;
 import dev.berth.core.sandbox.DnsConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 
 /** The per-pod {@code hostname}, {@code hosts} and {@code resolv.conf} that containers bind as their /etc files. */
 final class SandboxFiles {
@@ -38,6 +40,13 @@ final class SandboxFiles {
             writeAtomically(dir.resolve(RESOLV_CONF), Files.readString(hostResolvConf, StandardCharsets.UTF_8));
         } else {
             writeAtomically(dir.resolve(RESOLV_CONF), "");
+        }
+    }
+
+    /** Gives the three files written by {@link #write} to {@code uid}:{@code gid} (a pod's root in its user namespace). */
+    void chown(Path dir, long uid, long gid) throws IOException {
+        for (String f : List.of(HOSTNAME, HOSTS, RESOLV_CONF)) {
+            FileTrees.chown(dir.resolve(f), uid, gid);
         }
     }
 

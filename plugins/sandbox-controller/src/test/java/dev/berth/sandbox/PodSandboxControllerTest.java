@@ -13,6 +13,7 @@ import dev.berth.core.sandbox.NamespaceOptions;
 import dev.berth.core.sandbox.SandboxConfig;
 import dev.berth.core.sandbox.SandboxState;
 import dev.berth.core.sandbox.SandboxStatus;
+import dev.berth.core.sandbox.UserNamespace;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -171,6 +172,46 @@ class PodSandboxControllerTest {
         assertThat(state.resolve("ipcns/sb1")).doesNotExist();
         assertThatThrownBy(() -> c.status("sb1", false)).isInstanceOf(BerthException.class)
                 .extracting(e -> ((BerthException) e).kind()).isEqualTo(ErrorKind.NOT_FOUND);
+    }
+
+    /**
+     * A pod with its own user namespace: its network, UTS and IPC namespaces (and the pid namespace of its holder)
+     * belong to that namespace — joining the user namespace first and then them works only then —, the holder runs as
+     * the mapped uid, the pod's files are its root's, and stop releases everything.
+     */
+    @Test
+    void aUserNamespacePodOwnsItsNamespacesAndItsFiles() throws Exception {
+        writeConflist("10-berthtest.conflist", bridgePlugin() + ", {\"type\": \"loopback\"}");
+        PodSandboxController c = controller();
+        long base = 0x40000;
+        UserNamespace ids = new UserNamespace(List.of(new UserNamespace.IdMapping(0, base, 65536)),
+                List.of(new UserNamespace.IdMapping(0, base, 65536)));
+        c.create(pod("sbu", "userns").hostname("userns-0").namespaceOptions(new NamespaceOptions(NamespaceMode.POD,
+                NamespaceMode.POD, NamespaceMode.POD, "", ids)).build());
+        long pid = c.start("sbu").pid();
+        SandboxStatus st = c.status("sbu", false);
+        Path userns = state.resolve("userns/sbu");
+        assertThat(st.info()).containsEntry(SandboxStatus.INFO_USER_NS, userns.toString());
+        assertThat(sh("nsenter", "--user=" + userns, "cat", "/proc/self/uid_map").stdout().strip())
+                .matches("0\\s+" + base + "\\s+65536");
+        var inside = sh("nsenter", "--user=" + userns, "--net=" + st.netnsPath(), "--uts=" + st.info().get(
+                SandboxStatus.INFO_UTS_NS), "--ipc=" + st.info().get(SandboxStatus.INFO_IPC_NS), "sh", "-c",
+                "hostname; ip -4 -o addr show eth0");
+        assertThat(inside.ok()).as("the pod's namespaces belong to its user namespace: %s", inside.stderr()).isTrue();
+        assertThat(inside.stdout()).startsWith("userns-0\n").contains("inet " + st.ip() + "/24");
+        assertThat(Files.readAllLines(Path.of("/proc/" + pid + "/status"))).as("the holder runs as the pod's root")
+                .anySatisfy(l -> assertThat(l).startsWith("Uid:\t" + base + "\t"));
+        assertThat(Files.getAttribute(state.resolve("sandboxes/sbu/hosts"), "unix:uid")).isEqualTo((int) base);
+        assertThat(Files.getAttribute(state.resolve("sandboxes/sbu/shm"), "unix:uid")).isEqualTo((int) base);
+
+        c.stop("sbu", Duration.ofSeconds(5));
+        assertThat(userns).doesNotExist();
+        assertThat(SharedPidNamespaceTest.holderProcesses()).isEmpty();
+        assertNothingHeldFor("sbu");
+
+        assertThatThrownBy(() -> c.create(pod("sbh", "hostnet").namespaceOptions(new NamespaceOptions(NamespaceMode.NODE,
+                NamespaceMode.CONTAINER, NamespaceMode.POD, "", ids)).build()))
+                .hasMessageContaining("cannot use the host's network, IPC or pid namespace");
     }
 
     @Test
@@ -519,6 +560,7 @@ class PodSandboxControllerTest {
         assertThat(state.resolve("netns/" + id)).doesNotExist();
         assertThat(state.resolve("utsns/" + id)).doesNotExist();
         assertThat(state.resolve("ipcns/" + id)).doesNotExist();
+        assertThat(state.resolve("userns/" + id)).doesNotExist();
         assertThat(ipamAllocations()).isEmpty();
         assertThat(leftoverMounts()).isEmpty();
     }

@@ -19,6 +19,7 @@ import dev.berth.core.runtime.SecurityProfile;
 import dev.berth.core.sandbox.NamespaceMode;
 import dev.berth.core.sandbox.SandboxConfig;
 import dev.berth.core.sandbox.SandboxStatus;
+import dev.berth.core.sandbox.UserNamespace;
 import dev.berth.cri.SecurityProfiles;
 import dev.berth.cri.sandboxes.SandboxConfigConversion;
 import dev.berth.cri.registry.ImageConfig;
@@ -44,7 +45,7 @@ final class ContainerSpecConversion {
                                 List<dev.berth.core.mount.Mount> rootfs, String logPath, String runtimePath,
                                 Map<Integer, List<dev.berth.core.mount.Mount>> imageVolumes) {
         LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
-        SandboxConfigConversion.rejectUserNamespace(sc.getNamespaceOptions(), "config.linux.security_context.namespace_options");
+        checkUserNamespace(sc.getNamespaceOptions(), pod);
         if (sc.getPrivileged() && !pod.config().security().privileged()) {
             // The CRI: a pod that will run a privileged container MUST say so in its own security context.
             throw BerthException.invalidArgument("config.linux.security_context.privileged: sandbox %s was not created "
@@ -91,6 +92,24 @@ final class ContainerSpecConversion {
         return image.stopSignal();
     }
 
+    /**
+     * A container runs in its pod's user namespace, which owns the pod's other namespaces: it may repeat the pod's
+     * {@code userns_options} (as the kubelet does) or leave them out, but not ask for another.
+     */
+    private static void checkUserNamespace(NamespaceOption o, SandboxStatus pod) {
+        String field = "config.linux.security_context.namespace_options";
+        if (!o.hasUsernsOptions()) {
+            return;
+        }
+        UserNamespace asked = SandboxConfigConversion.userNamespace(o, field);
+        UserNamespace podNs = pod.config().namespaceOptions().userns();
+        if (!java.util.Objects.equals(asked, podNs)) {
+            throw BerthException.invalidArgument("%s.userns_options must be those of sandbox %s (%s): a container "
+                    + "runs in its pod's user namespace", field, pod.id(), podNs == null ? "mode NODE" : "mode POD, "
+                    + podNs.uids().size() + " uid and " + podNs.gids().size() + " gid mappings");
+        }
+    }
+
     private static PodContext podContext(SandboxStatus pod, NamespaceOption containerNs) {
         SandboxConfig pc = pod.config();
         Map<String, String> info = pod.info();
@@ -100,12 +119,21 @@ final class ContainerSpecConversion {
             case TARGET -> NamespaceMode.TARGET;
             default -> NamespaceMode.CONTAINER;
         };
-        return new PodContext(pod.id(), pod.netnsPath(), info.getOrDefault(SandboxStatus.INFO_IPC_NS, ""),
+        PodContext ctx = new PodContext(pod.id(), pod.netnsPath(), info.getOrDefault(SandboxStatus.INFO_IPC_NS, ""),
                 info.getOrDefault(SandboxStatus.INFO_UTS_NS, ""), info.getOrDefault(SandboxStatus.INFO_PID_NS, ""),
                 pc.namespaceOptions().hostNetwork(), pc.namespaceOptions().hostIpc(), pid, containerNs.getTargetId(),
                 pod.hostname(), info.getOrDefault(SandboxStatus.INFO_HOSTNAME_FILE, ""),
                 info.getOrDefault(SandboxStatus.INFO_HOSTS_FILE, ""), info.getOrDefault(SandboxStatus.INFO_RESOLV_CONF, ""),
                 info.getOrDefault(SandboxStatus.INFO_SHM, ""), pc.cgroupParent(), pc.sysctls());
+        UserNamespace userns = pc.namespaceOptions().userns();
+        if (userns == null) {
+            return ctx;
+        }
+        String path = info.getOrDefault(SandboxStatus.INFO_USER_NS, "");
+        if (path.isEmpty()) {
+            throw BerthException.failedPrecondition("sandbox %s has no user namespace to join (is it ready?)", pod.id());
+        }
+        return ctx.inUserNamespace(path, userns);
     }
 
     private static List<ContainerMount> mounts(List<Mount> ms, Map<Integer, List<dev.berth.core.mount.Mount>> imageVolumes) {

@@ -14,7 +14,10 @@ import dev.berth.core.sandbox.NamespaceOptions;
 import dev.berth.core.sandbox.PortMapping;
 import dev.berth.core.sandbox.SandboxConfig;
 import dev.berth.core.sandbox.SandboxSecurity;
+import dev.berth.core.sandbox.UserNamespace;
 import dev.berth.cri.SecurityProfiles;
+import java.util.ArrayList;
+import java.util.List;
 
 /** CRI {@code PodSandboxConfig} → SPI {@link SandboxConfig}; bad values are INVALID_ARGUMENT naming the field. */
 public final class SandboxConfigConversion {
@@ -106,20 +109,73 @@ public final class SandboxConfigConversion {
         if (pid == NamespaceMode.TARGET && o.getTargetId().isEmpty()) {
             throw BerthException.invalidArgument("%s.target_id is required when pid is TARGET", field);
         }
-        rejectUserNamespace(o, field);
-        return new NamespaceOptions(network, pid, ipc, o.getTargetId());
+        UserNamespace userns = userNamespace(o, field);
+        if (userns != null && (network == NamespaceMode.NODE || ipc == NamespaceMode.NODE || pid == NamespaceMode.NODE)) {
+            throw BerthException.invalidArgument("%s: a pod with its own user namespace (userns_options.mode POD) "
+                    + "cannot use the host's network, IPC or pid namespace", field);
+        }
+        return new NamespaceOptions(network, pid, ipc, o.getTargetId(), userns);
     }
 
     /**
-     * Refuses a user namespace of the pod's own: this runtime reports {@code user_namespaces = false} in Status, so
-     * a kubelet does not ask, and running the pod as the host's root instead would drop the isolation asked for.
+     * The user namespace {@code o.userns_options} asks for: null for the host's (NODE, or not set), the pod's own
+     * mappings for POD. The mappings are checked here so that the error names the field, not the kernel's EINVAL.
      */
-    public static void rejectUserNamespace(NamespaceOption o, String field) {
-        if (o.hasUsernsOptions() && o.getUsernsOptions().getMode() != dev.berth.api.cri.v1.NamespaceMode.NODE) {
-            throw BerthException.invalidArgument("%s.userns_options.mode %s: user namespaces are not supported by this "
-                    + "runtime (Status reports user_namespaces = false); use NODE", field,
-                    o.getUsernsOptions().getMode());
+    public static UserNamespace userNamespace(NamespaceOption o, String field) {
+        if (!o.hasUsernsOptions()) {
+            return null;
         }
+        dev.berth.api.cri.v1.UserNamespace u = o.getUsernsOptions();
+        String f = field + ".userns_options";
+        return switch (u.getMode()) {
+            case NODE -> null; // the mappings are only read for POD
+            case POD -> {
+                UserNamespace ns = new UserNamespace(idMappings(f + ".uids", u.getUidsList()),
+                        idMappings(f + ".gids", u.getGidsList()));
+                if (ns.hostRootUid() < 0 || ns.hostRootGid() < 0) {
+                    throw BerthException.invalidArgument("%s: the uid and gid mappings must both map id 0 (the pod's "
+                            + "root)", f);
+                }
+                yield ns;
+            }
+            default -> throw BerthException.invalidArgument("%s.mode %s: a user namespace is the pod's (POD) or the "
+                    + "node's (NODE)", f, u.getMode());
+        };
+    }
+
+    private static List<UserNamespace.IdMapping> idMappings(String field, List<dev.berth.api.cri.v1.IDMapping> ms) {
+        if (ms.isEmpty()) {
+            throw BerthException.invalidArgument("%s: mode POD needs at least one mapping", field);
+        }
+        if (ms.size() > UserNamespace.MAX_MAPPINGS) {
+            throw BerthException.invalidArgument("%s: %d mappings, the kernel takes at most %d", field, ms.size(),
+                    UserNamespace.MAX_MAPPINGS);
+        }
+        List<UserNamespace.IdMapping> out = new ArrayList<>(ms.size());
+        for (int i = 0; i < ms.size(); i++) {
+            dev.berth.api.cri.v1.IDMapping m = ms.get(i);
+            long inside = Integer.toUnsignedLong(m.getContainerId());
+            long host = Integer.toUnsignedLong(m.getHostId());
+            long length = Integer.toUnsignedLong(m.getLength());
+            if (length == 0) {
+                throw BerthException.invalidArgument("%s[%d].length must be at least 1", field, i);
+            }
+            if (inside + length > 0xFFFFFFFFL || host + length > 0xFFFFFFFFL) {
+                throw BerthException.invalidArgument("%s[%d]: the range goes past the last id (4294967294)", field, i);
+            }
+            for (int j = 0; j < out.size(); j++) {
+                UserNamespace.IdMapping o = out.get(j);
+                if (overlap(inside, o.containerId(), length, o.length()) || overlap(host, o.hostId(), length, o.length())) {
+                    throw BerthException.invalidArgument("%s[%d] overlaps entry %d", field, i, j);
+                }
+            }
+            out.add(new UserNamespace.IdMapping(inside, host, length));
+        }
+        return out;
+    }
+
+    private static boolean overlap(long a, long b, long lengthA, long lengthB) {
+        return a < b + lengthB && b < a + lengthA;
     }
 
     private static NamespaceMode mode(String field, dev.berth.api.cri.v1.NamespaceMode m, int raw) {

@@ -105,8 +105,21 @@ public final class SandboxStatusConversion {
     }
 
     static NamespaceOption namespaceOption(NamespaceOptions o) {
-        return NamespaceOption.newBuilder().setNetwork(mode(o.network())).setPid(mode(o.pid())).setIpc(mode(o.ipc()))
-                .setTargetId(o.targetId()).build();
+        NamespaceOption.Builder b = NamespaceOption.newBuilder().setNetwork(mode(o.network())).setPid(mode(o.pid()))
+                .setIpc(mode(o.ipc())).setTargetId(o.targetId());
+        if (o.userns() != null) {
+            dev.berth.api.cri.v1.UserNamespace.Builder u = dev.berth.api.cri.v1.UserNamespace.newBuilder()
+                    .setMode(dev.berth.api.cri.v1.NamespaceMode.POD);
+            o.userns().uids().forEach(m -> u.addUids(idMapping(m)));
+            o.userns().gids().forEach(m -> u.addGids(idMapping(m)));
+            b.setUsernsOptions(u);
+        }
+        return b.build();
+    }
+
+    private static dev.berth.api.cri.v1.IDMapping idMapping(dev.berth.core.sandbox.UserNamespace.IdMapping m) {
+        return dev.berth.api.cri.v1.IDMapping.newBuilder().setContainerId((int) m.containerId())
+                .setHostId((int) m.hostId()).setLength((int) m.length()).build();
     }
 
     private static dev.berth.api.cri.v1.NamespaceMode mode(NamespaceMode m) {

@@ -26,6 +26,7 @@ import dev.berth.core.sandbox.SandboxConfig;
 import dev.berth.core.sandbox.SandboxSecurity;
 import dev.berth.core.sandbox.SandboxState;
 import dev.berth.core.sandbox.SandboxStatus;
+import dev.berth.core.sandbox.UserNamespace;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -74,13 +75,65 @@ class SandboxConversionTest {
                 .build());
     }
 
+    private static PodSandboxConfig withUserns(dev.berth.api.cri.v1.NamespaceMode network,
+                                               dev.berth.api.cri.v1.UserNamespace.Builder u) {
+        return pod("p").setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext
+                .newBuilder().setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(network).setUsernsOptions(u))))
+                .build();
+    }
+
+    private static dev.berth.api.cri.v1.IDMapping.Builder idMap(int inside, int host, int length) {
+        return dev.berth.api.cri.v1.IDMapping.newBuilder().setContainerId(inside).setHostId(host).setLength(length);
+    }
+
     @Test
-    void aPodUserNamespaceAndBadProfilesAreRefusedNamingTheField() {
-        assertThatThrownBy(() -> SandboxConfigConversion.toSandboxConfig("a", pod("p").setLinux(LinuxPodSandboxConfig.newBuilder()
-                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(NamespaceOption.newBuilder()
-                        .setUsernsOptions(dev.berth.api.cri.v1.UserNamespace.newBuilder()
-                                .setMode(dev.berth.api.cri.v1.NamespaceMode.POD))))).build(), ""))
-                .hasMessageContaining("namespace_options.userns_options.mode POD");
+    void aPodUserNamespaceCarriesItsMappings() {
+        SandboxConfig c = SandboxConfigConversion.toSandboxConfig("a", withUserns(dev.berth.api.cri.v1.NamespaceMode.POD,
+                dev.berth.api.cri.v1.UserNamespace.newBuilder().setMode(dev.berth.api.cri.v1.NamespaceMode.POD)
+                        .addUids(idMap(0, 196608, 65536)).addGids(idMap(0, 196608, 65536)).addGids(idMap(65536, 500, 1))),
+                "");
+        UserNamespace u = c.namespaceOptions().userns();
+        assertThat(u.uids()).containsExactly(new UserNamespace.IdMapping(0, 196608, 65536));
+        assertThat(u.gids()).containsExactly(new UserNamespace.IdMapping(0, 196608, 65536),
+                new UserNamespace.IdMapping(65536, 500, 1));
+        assertThat(u.hostRootUid()).isEqualTo(196608);
+        assertThat(UserNamespace.procMap(u.gids())).isEqualTo("0 196608 65536\n65536 500 1\n");
+        // and back in PodSandboxStatus
+        assertThat(SandboxStatusConversion.namespaceOption(c.namespaceOptions()).getUsernsOptions().getUidsList())
+                .containsExactly(idMap(0, 196608, 65536).build());
+    }
+
+    @Test
+    void badUserNamespacesAreRefusedNamingTheField() {
+        dev.berth.api.cri.v1.NamespaceMode podMode = dev.berth.api.cri.v1.NamespaceMode.POD;
+        Map<String, PodSandboxConfig> refused = Map.of(
+                "userns_options.uids: mode POD needs at least one mapping",
+                withUserns(podMode, dev.berth.api.cri.v1.UserNamespace.newBuilder().setMode(podMode)),
+                "userns_options.gids[0].length must be at least 1",
+                withUserns(podMode, dev.berth.api.cri.v1.UserNamespace.newBuilder().setMode(podMode)
+                        .addUids(idMap(0, 1000, 10)).addGids(idMap(0, 1000, 0))),
+                "userns_options.uids[1] overlaps entry 0",
+                withUserns(podMode, dev.berth.api.cri.v1.UserNamespace.newBuilder().setMode(podMode)
+                        .addUids(idMap(0, 1000, 10)).addUids(idMap(20, 1005, 10)).addGids(idMap(0, 1000, 10))),
+                "userns_options.uids[0]: the range goes past the last id",
+                withUserns(podMode, dev.berth.api.cri.v1.UserNamespace.newBuilder().setMode(podMode)
+                        .addUids(idMap(0, -10, 100)).addGids(idMap(0, 1000, 10))),
+                "userns_options: the uid and gid mappings must both map id 0",
+                withUserns(podMode, dev.berth.api.cri.v1.UserNamespace.newBuilder().setMode(podMode)
+                        .addUids(idMap(1, 1000, 10)).addGids(idMap(0, 1000, 10))),
+                "userns_options.mode CONTAINER",
+                withUserns(podMode, dev.berth.api.cri.v1.UserNamespace.newBuilder()
+                        .setMode(dev.berth.api.cri.v1.NamespaceMode.CONTAINER)),
+                "cannot use the host's network, IPC or pid namespace",
+                withUserns(dev.berth.api.cri.v1.NamespaceMode.NODE, dev.berth.api.cri.v1.UserNamespace.newBuilder()
+                        .setMode(podMode).addUids(idMap(0, 1000, 10)).addGids(idMap(0, 1000, 10))));
+        refused.forEach((message, cfg) -> assertThatThrownBy(() -> SandboxConfigConversion.toSandboxConfig("a", cfg, ""))
+                .isInstanceOfSatisfying(BerthException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT))
+                .hasMessageContaining("config.linux.security_context.namespace_options").hasMessageContaining(message));
+    }
+
+    @Test
+    void badProfilesAreRefusedNamingTheField() {
         assertThatThrownBy(() -> SandboxConfigConversion.toSandboxConfig("a", pod("p").setLinux(LinuxPodSandboxConfig.newBuilder()
                 .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setSeccomp(dev.berth.api.cri.v1.SecurityProfile
                         .newBuilder().setProfileType(dev.berth.api.cri.v1.SecurityProfile.ProfileType.Localhost)))).build(), ""))

@@ -16,6 +16,11 @@ public record ContainerDirs(Path stateRoot, String id) {
         return bundle().resolve("rootfs");
     }
 
+    /** Where the root file system of a container in its pod's user namespace is mounted (see {@link StateDirAccess}). */
+    public Path usernsRootfs() {
+        return stateRoot.resolve(RuncShim.USERNS_ROOTFS_DIR).resolve(id);
+    }
+
     public Path configJson() {
         return bundle().resolve("config.json");
     }

@@ -60,6 +60,8 @@ import org.slf4j.LoggerFactory;
 public final class RuncShim implements RuntimeShim, AutoCloseable {
     static final String RUNC_DIR = "runc";
     static final String ATTACH_DIR = "attach";
+    /** Mount points of the root file systems of containers in user namespaces (see {@link StateDirAccess}). */
+    static final String USERNS_ROOTFS_DIR = "userns-rootfs";
     private static final Duration LOG_REOPEN_WAIT = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(RuncShim.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
@@ -77,7 +79,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
     private final String pathEnv;
     /** One runc (or crun, ...) command line per binary that runtime handlers name; all share one state root. */
     private final Map<Path, RuncCli> runtimes = new ConcurrentHashMap<>();
-    private final RuntimeFeaturesProbe features = new RuntimeFeaturesProbe(new ProcessRunner());
+    private final RuntimeFeaturesProbe features;
     private final Criu criu;
     private final Conmon conmon;
     private final OciSpecBuilder specs;
@@ -99,6 +101,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
     public RuncShim(Path root, Path state, RuncShimSettings settings, Path runcPath, Path conmonPath,
                     OciSpecBuilder specs, CgroupStats cgroups) {
         this.state = state.toAbsolutePath();
+        this.features = new RuntimeFeaturesProbe(new ProcessRunner(), new IdmappedMountsProbe(root.toAbsolutePath(), this.state));
         this.checkpointWork = root.toAbsolutePath().resolve("checkpoints");
         this.settings = settings;
         this.records = new RecordStore(root.resolve("containers"));
@@ -111,6 +114,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         try {
             Files.createDirectories(this.state.resolve(RUNC_DIR));
             Files.createDirectories(this.state.resolve(ATTACH_DIR));
+            StateDirAccess.secure(this.state);
             FileTrees.deleteRecursively(checkpointWork); // what a daemon killed in mid-checkpoint left
             Files.createDirectories(checkpointWork);
         } catch (IOException e) {
@@ -148,9 +152,10 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
     @Override
     public ContainerStatus create(ContainerSpec spec) {
         String id = spec.id();
-        if (id == null || !ID.matcher(id).matches() || id.equals(RUNC_DIR) || id.equals(ATTACH_DIR)) {
-            throw BerthException.invalidArgument("container id %s must be 1-128 of [A-Za-z0-9_.-], not %s or %s",
-                    id == null ? "null" : dev.berth.core.json.Json.quote(id), RUNC_DIR, ATTACH_DIR);
+        if (id == null || !ID.matcher(id).matches() || id.equals(RUNC_DIR) || id.equals(ATTACH_DIR)
+                || id.equals(USERNS_ROOTFS_DIR)) {
+            throw BerthException.invalidArgument("container id %s must be 1-128 of [A-Za-z0-9_.-], not %s, %s or %s",
+                    id == null ? "null" : dev.berth.core.json.Json.quote(id), RUNC_DIR, ATTACH_DIR, USERNS_ROOTFS_DIR);
         }
         ContainerRecord rec;
         ReentrantLock lock = lockOf(id);
@@ -197,13 +202,24 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
     private ContainerRecord launch(ContainerSpec spec, ContainerDirs d, Path runtime) throws IOException {
         Instant created = Instant.now();
         long t0 = System.nanoTime();
-        Files.createDirectories(d.rootfs());
+        Files.createDirectories(d.bundle());
+        Files.setPosixFilePermissions(d.bundle(), StateDirAccess.PRIVATE);
         Files.createDirectories(d.exitDir());
         Files.createDirectories(d.persistDir());
-        Mounts.mount(spec.rootfs(), d.rootfs());
+        Path rootfs;
+        if (spec.pod().ownUserNamespace()) {
+            rootfs = Files.createDirectories(d.usernsRootfs());
+            IdmappedMounts.mountRootfs(spec.rootfs(), rootfs, d.bundle(), spec.pod());
+        } else {
+            rootfs = Files.createDirectories(d.rootfs());
+            Mounts.mount(spec.rootfs(), rootfs);
+        }
         ContainerSpec mounted = ImageVolumes.mount(spec, d.bundle());
+        if (spec.pod().ownUserNamespace()) {
+            mounted = IdmappedMounts.volumes(mounted, d.bundle());
+        }
         long t1 = System.nanoTime();
-        String config = specs.build(mounted, d.rootfs(), this::pidOf);
+        String config = specs.build(mounted, rootfs, this::pidOf);
         Files.writeString(d.configJson(), config, StandardCharsets.UTF_8);
         if (!spec.logPath().isEmpty()) {
             Path parent = Path.of(spec.logPath()).toAbsolutePath().getParent();
@@ -756,8 +772,8 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(state)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
-                if (!name.equals(RUNC_DIR) && !name.equals(ATTACH_DIR) && Files.isDirectory(p)
-                        && !known.containsKey(name)) {
+                if (!name.equals(RUNC_DIR) && !name.equals(ATTACH_DIR) && !name.equals(USERNS_ROOTFS_DIR)
+                        && Files.isDirectory(p) && !known.containsKey(name)) {
                     LOG.info("removing runtime state of unrecorded container {}", name);
                     try {
                         removeRuntimeState(name, defaultRuntime); // no record tells its runtime: runc's CLI is shared
@@ -768,6 +784,16 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
             }
         } catch (IOException e) {
             LOG.warn("cannot list {}: {}", state, e.toString());
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(state.resolve(USERNS_ROOTFS_DIR))) {
+            for (Path p : ds) {
+                if (!known.containsKey(p.getFileName().toString())) {
+                    LOG.info("removing the root file system of unrecorded container {}", p.getFileName());
+                    removeRuntimeState(p.getFileName().toString(), defaultRuntime);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot sweep {}: {}", state.resolve(USERNS_ROOTFS_DIR), e.toString());
         }
         if (!all.isEmpty()) {
             LOG.info("recovered {} containers ({} created or running)", all.size(), running);
@@ -807,6 +833,14 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
                 } catch (RuntimeException e) {
                     failure = e;
                 }
+            }
+        }
+        if (Files.exists(d.usernsRootfs())) {
+            try {
+                Mounts.unmountAll(d.usernsRootfs());
+                Files.delete(d.usernsRootfs());
+            } catch (RuntimeException | IOException e) {
+                failure = e instanceof RuntimeException r ? r : new java.io.UncheckedIOException((IOException) e);
             }
         }
         if (failure != null) {

@@ -179,7 +179,10 @@ abstract class RuncShimFixture {
         }
         try (Stream<Path> s = Files.list(state)) {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(RuncShim.RUNC_DIR,
-                    RuncShim.ATTACH_DIR);
+                    RuncShim.ATTACH_DIR, RuncShim.USERNS_ROOTFS_DIR);
+        }
+        try (Stream<Path> s = Files.list(state.resolve(RuncShim.USERNS_ROOTFS_DIR))) {
+            assertThat(s).isEmpty();
         }
         try (Stream<Path> s = Files.list(state.resolve(RuncShim.ATTACH_DIR))) {
             assertThat(s).isEmpty();

@@ -18,8 +18,22 @@ class RuntimeFeaturesProbeTest {
     void rroAmongMountOptionsMeansRecursiveReadOnly() {
         RuntimeFeatures f = RuntimeFeaturesProbe.parse("""
                 {"ociVersionMin": "1.0.0", "mountOptions": ["bind", "ro", "rro", "rrw"],
-                 "linux": {"namespaces": ["user"]}}""");
+                 "linux": {"namespaces": ["ipc", "network"]}}""");
         assertThat(f).isEqualTo(new RuntimeFeatures(true, false));
+    }
+
+    @Test
+    void aUserNamespaceAmongTheNamespacesMeansUserNamespaces() {
+        assertThat(RuntimeFeaturesProbe.parse("{\"linux\": {\"namespaces\": [\"pid\", \"user\"]}}"))
+                .isEqualTo(new RuntimeFeatures(false, true));
+        assertThat(RuntimeFeaturesProbe.parse("{\"linux\": {\"namespaces\": \"user\"}}")).isEqualTo(RuntimeFeatures.NONE);
+    }
+
+    @Test
+    void userNamespacesAlsoNeedIdmappedMounts() throws Exception {
+        Path runtime = script("runtime", "echo '{\"linux\": {\"namespaces\": [\"user\"]}}'\n");
+        assertThat(new RuntimeFeaturesProbe(new ProcessRunner(), () -> true).of(runtime).userNamespaces()).isTrue();
+        assertThat(new RuntimeFeaturesProbe(new ProcessRunner(), () -> false).of(runtime).userNamespaces()).isFalse();
     }
 
     @Test
@@ -41,7 +55,7 @@ class RuntimeFeaturesProbeTest {
         Path calls = dir.resolve("calls");
         Path runtime = script("runtime", "echo x >> " + calls + "\n"
                 + "[ \"$1\" = features ] && echo '{\"mountOptions\": [\"rro\"]}'\n");
-        RuntimeFeaturesProbe probe = new RuntimeFeaturesProbe(new ProcessRunner());
+        RuntimeFeaturesProbe probe = new RuntimeFeaturesProbe(new ProcessRunner(), () -> true);
         assertThat(probe.of(runtime).recursiveReadOnlyMounts()).isTrue();
         assertThat(probe.of(runtime).recursiveReadOnlyMounts()).isTrue();
         assertThat(Files.readAllLines(calls)).hasSize(1);
@@ -50,8 +64,8 @@ class RuntimeFeaturesProbeTest {
     @Test
     void aRuntimeWithoutTheCommandSupportsNothingExtra() throws Exception {
         Path old = script("old-runc", "echo \"No help topic for '$1'\" >&2\nexit 3\n");
-        assertThat(new RuntimeFeaturesProbe(new ProcessRunner()).of(old)).isEqualTo(RuntimeFeatures.NONE);
-        assertThat(new RuntimeFeaturesProbe(new ProcessRunner()).of(dir.resolve("absent")))
+        assertThat(new RuntimeFeaturesProbe(new ProcessRunner(), () -> true).of(old)).isEqualTo(RuntimeFeatures.NONE);
+        assertThat(new RuntimeFeaturesProbe(new ProcessRunner(), () -> true).of(dir.resolve("absent")))
                 .isEqualTo(RuntimeFeatures.NONE);
     }
 

@@ -19,6 +19,10 @@ final class Namespaces {
 
     List<Oci.Namespace> forContainer(PodContext pod, Function<String, Long> pidOfContainer) {
         List<Oci.Namespace> namespaces = new ArrayList<>();
+        if (pod.ownUserNamespace()) {
+            // runc joins it before the others, which belong to it
+            namespaces.add(new Oci.Namespace("user", pod.usernsPath()));
+        }
         pid(pod, pidOfContainer, namespaces);
         if (!pod.hostNetwork()) {
             namespaces.add(joinOrNew("network", pod.netnsPath()));

@@ -40,7 +40,12 @@ final class Oci {
     }
 
     record Linux(Map<String, String> sysctl, Resources resources, String cgroupsPath, List<Namespace> namespaces,
-                 List<Device> devices, JsonObject seccomp, List<String> maskedPaths, List<String> readonlyPaths) {
+                 List<Device> devices, JsonObject seccomp, List<String> maskedPaths, List<String> readonlyPaths,
+                 List<IdMapping> uidMappings, List<IdMapping> gidMappings) {
+    }
+
+    /** A user namespace mapping; runc wants it also when it joins an existing namespace. */
+    record IdMapping(long containerID, long hostID, long size) {
     }
 
     record Namespace(String type, String path) {

@@ -82,7 +82,9 @@ public final class OciSpecBuilder {
                 devices.nodes(spec.devices()),
                 seccomp.forContainer(sec),
                 protectedPaths.masked(sec),
-                protectedPaths.readonly(sec));
+                protectedPaths.readonly(sec),
+                idMappings(pod, true),
+                idMappings(pod, false));
         Oci.Spec oci = new Oci.Spec(
                 Oci.VERSION,
                 process,
@@ -104,6 +106,14 @@ public final class OciSpecBuilder {
         // than our own value, with a message nobody can act on
         long clamped = Math.max(defaults.minOomScoreAdj(), Math.min(MAX_OOM_SCORE_ADJ, r.oomScoreAdj()));
         return (int) clamped;
+    }
+
+    private static List<Oci.IdMapping> idMappings(PodContext pod, boolean uids) {
+        if (!pod.ownUserNamespace()) {
+            return null;
+        }
+        return (uids ? pod.userns().uids() : pod.userns().gids()).stream()
+                .map(m -> new Oci.IdMapping(m.containerId(), m.hostId(), m.length())).toList();
     }
 
     private static Map<String, String> annotations(ContainerSpec spec, PodContext pod) {

@@ -8,8 +8,10 @@ import com.google.gson.JsonObject;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
 import dev.berth.core.sandbox.NamespaceMode;
+import dev.berth.core.sandbox.UserNamespace;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +52,25 @@ class NamespacesTest {
         f.utsnsPath = "";
         assertThat(namespaces()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "pid", "", "network", "", "uts", "", "ipc", "", "mount", ""));
+    }
+
+    @Test
+    void aPodUserNamespaceIsJoinedFirstWithItsMappings() {
+        f.usernsPath = "/run/berth/userns/sb1";
+        f.userns = new UserNamespace(List.of(new UserNamespace.IdMapping(0, 196608, 65536)),
+                List.of(new UserNamespace.IdMapping(0, 196608, 65536), new UserNamespace.IdMapping(65536, 7, 1)));
+        assertThat(namespaces().entrySet().iterator().next()).as("runc joins the user namespace before the others")
+                .isEqualTo(Map.entry("user", "/run/berth/userns/sb1"));
+        JsonObject linux = f.build(rootfs).getAsJsonObject("linux");
+        assertThat(linux.getAsJsonArray("uidMappings").toString())
+                .isEqualTo("[{\"containerID\":0,\"hostID\":196608,\"size\":65536}]");
+        assertThat(linux.getAsJsonArray("gidMappings")).hasSize(2);
+    }
+
+    @Test
+    void withoutAPodUserNamespaceThereIsNoneAndNoMappings() {
+        assertThat(namespaces()).doesNotContainKey("user");
+        assertThat(f.build(rootfs).getAsJsonObject("linux").has("uidMappings")).isFalse();
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.berth.core.runtime.SecurityOptions;
 import dev.berth.core.runtime.SecurityOptions.GroupsPolicy;
 import dev.berth.core.runtime.SecurityProfile;
 import dev.berth.core.sandbox.NamespaceMode;
+import dev.berth.core.sandbox.UserNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,6 +82,8 @@ final class SpecFixture {
     String shmPath = "";
     String cgroupParent = "";
     Map<String, String> sysctls = Map.of();
+    String usernsPath = "";
+    UserNamespace userns;
     // host
     SpecDefaults defaults = new SpecDefaults(false, false, -1000, "/berth");
     HostKernel kernel = new HostKernel(false, 40);
@@ -93,7 +96,8 @@ final class SpecFixture {
 
     PodContext pod() {
         return new PodContext("sb1", netnsPath, ipcnsPath, utsnsPath, pidnsPath, hostNetwork, hostIpc, pidMode,
-                pidTargetId, hostname, hostnameFile, hostsFile, resolvConf, shmPath, cgroupParent, sysctls);
+                pidTargetId, hostname, hostnameFile, hostsFile, resolvConf, shmPath, cgroupParent, sysctls, usernsPath,
+                userns);
     }
 
     ContainerSpec spec() {
