@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonParser;
+import dev.berth.api.cri.v1.ContainerState;
 import dev.berth.api.cri.v1.ContainerStatusRequest;
 import dev.berth.api.cri.v1.ExecSyncRequest;
 import dev.berth.api.cri.v1.ExecSyncResponse;
@@ -18,6 +19,7 @@ import dev.berth.api.cri.v1.NamespaceMode;
 import dev.berth.api.cri.v1.NamespaceOption;
 import dev.berth.api.cri.v1.PodSandboxConfig;
 import dev.berth.api.cri.v1.PodSandboxMetadata;
+import dev.berth.api.cri.v1.PodSandboxState;
 import dev.berth.api.cri.v1.PodSandboxStatusRequest;
 import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.RuntimeHandler;
@@ -110,6 +112,15 @@ class UserNamespaceIT {
                 .addCmd("sh").addCmd("-c").addCmd("id -u; cat /proc/1/cmdline | tr '\\0' ' '").setTimeout(10).build());
         assertThat(exec.getStdout().toStringUtf8()).as("an exec'd process joins the user and the pod's pid namespace")
                 .startsWith("0\n").contains("berth-infra-" + pod);
+
+        // a new daemon finds the pod and its container as they were
+        d.close();
+        Berthd again = start(s, c);
+        assertThat(CriPods.status(again, ctr).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+        assertThat(again.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(ctr).addCmd("id").addCmd("-u")
+                .setTimeout(10).build()).getStdout().toStringUtf8()).isEqualTo("0\n");
+        assertThat(again.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build())
+                .getStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
     }
 
     @Test
