@@ -27,7 +27,7 @@ import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.sandboxes.RuntimeHandlers;
 import dev.berth.cri.sandboxes.SandboxImage;
 import dev.berth.cri.snapshots.Snapshotters;
-import dev.berth.cri.streaming.StreamServer;
+import dev.berth.cri.streaming.StreamEndpoint;
 import dev.berth.cri.streaming.StreamSettings;
 import io.grpc.ServerServiceDefinition;
 import java.nio.file.Path;
@@ -64,11 +64,9 @@ public final class CriPlugin implements PluginProvider {
         PodSandboxes sandboxes = new PodSandboxes(handlers, ctx.getAll(PluginTypes.SANDBOX_CONTROLLER, SandboxController.class),
                 new SandboxImage(images, ctx.config().getString("sandbox_image"), snapshotters));
         Containers containers = null;
-        StreamServer streams;
         try {
             containers = new Containers(ctx.root().resolve("containers.db"), sandboxes, images, snapshotters,
                     ctx.getAll(PluginTypes.RUNTIME, RuntimeShim.class));
-            streams = StreamServer.start(streaming);
         } catch (RuntimeException e) {
             if (containers != null) {
                 containers.close();
@@ -78,6 +76,7 @@ public final class CriPlugin implements PluginProvider {
             }
             throw e;
         }
+        StreamEndpoint streams = new StreamEndpoint(streaming);
         CriService cri = new CriService(ctx.daemon(), ctx::plugins, images, sandboxes, containers, snapshotters, streams);
         InstrumentedCriService rpc = new InstrumentedCriService(ctx.metrics());
         return new Served(List.of(new RuntimeServiceBinding(rpc, cri).bindService(),
@@ -130,7 +129,7 @@ public final class CriPlugin implements PluginProvider {
 
     /** The services on the socket, and what to close at shutdown. */
     private record Served(List<ServerServiceDefinition> services, Images images, Containers containers,
-                          StreamServer streams) implements GrpcServiceProvider, AutoCloseable {
+                          StreamEndpoint streams) implements GrpcServiceProvider, AutoCloseable {
         @Override
         public void close() {
             streams.close();

@@ -14,7 +14,7 @@ import dev.berth.cri.sandboxes.PodCidrList;
 import dev.berth.cri.sandboxes.PodSandboxes;
 import dev.berth.cri.snapshots.Snapshotters;
 import dev.berth.cri.status.RuntimeConditions;
-import dev.berth.cri.streaming.StreamServer;
+import dev.berth.cri.streaming.StreamEndpoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +43,7 @@ public final class CriService {
     private final Containers containers;
     private final Snapshotters snapshotters;
     private final PodMetrics metrics;
-    private final StreamServer streams;
+    private final StreamEndpoint streams;
 
     /**
      * @param images     the image service part, or null when no content store plugin is running
@@ -53,7 +53,7 @@ public final class CriService {
      * @param streams    serves the URLs Exec, Attach and PortForward hand out
      */
     public CriService(DaemonInfo daemon, Supplier<List<PluginInfo>> plugins, Images images, PodSandboxes sandboxes,
-                      Containers containers, Snapshotters snapshotters, StreamServer streams) {
+                      Containers containers, Snapshotters snapshotters, StreamEndpoint streams) {
         this.daemon = daemon;
         this.plugins = plugins;
         this.conditions = new RuntimeConditions(plugins, sandboxes::networkReadiness);
