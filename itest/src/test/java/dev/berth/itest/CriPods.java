@@ -23,6 +23,7 @@ import dev.berth.api.cri.v1.PodSandboxMetadata;
 import dev.berth.api.cri.v1.RunPodSandboxRequest;
 import dev.berth.api.cri.v1.StartContainerRequest;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -121,6 +122,19 @@ final class CriPods {
             Thread.sleep(50);
         }
         throw new AssertionError("container " + id + " did not exit within 10 s: " + status(d, id));
+    }
+
+    /** The text of {@code log} once it contains {@code text}, waiting up to 10 s. */
+    static String awaitLog(Path log, String text) throws InterruptedException, IOException {
+        String content = "";
+        for (int i = 0; i < 200; i++) {
+            content = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+            if (content.contains(text)) {
+                return content;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("log " + log + " did not show " + text + " within 10 s:\n" + content);
     }
 
     /**

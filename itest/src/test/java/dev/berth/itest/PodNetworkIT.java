@@ -141,7 +141,7 @@ class PodNetworkIT {
         assertThat(got.getStdout().toStringUtf8()).startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\nhello-from-a\n");
         // and the server saw pod B's address as the peer (no NAT between pods on the bridge)
         // (httpd listens on [::], so it may print the peer as [::ffff:a.b.c.d])
-        assertThat(awaitLog(dir.resolve("logs/pod-a/server/0.log"), ipB)).containsPattern(
+        assertThat(CriPods.awaitLog(dir.resolve("logs/pod-a/server/0.log"), ipB)).containsPattern(
                 "stderr F (\\[::ffff:)?" + ipB.replace(".", "\\.") + "]?:\\d+: url:/");
         assertThat(status(d, server)).isEqualTo(ContainerState.CONTAINER_RUNNING);
     }
@@ -516,19 +516,6 @@ class PodNetworkIT {
             Thread.sleep(100);
         }
         throw new AssertionError("no HTTP reply on 127.0.0.1:" + port + " within 10 s", last);
-    }
-
-    /** The text of {@code log} once it contains {@code text}, waiting up to 10 s. */
-    private static String awaitLog(Path log, String text) throws Exception {
-        String content = "";
-        for (int i = 0; i < 200; i++) {
-            content = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-            if (content.contains(text)) {
-                return content;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("log " + log + " did not mention " + text + " within 10 s:\n" + content);
     }
 
     /** The values of every {@code key} line of a resolv.conf, in order. */

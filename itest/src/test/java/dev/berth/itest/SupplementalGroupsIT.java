@@ -14,8 +14,6 @@ import dev.berth.itest.registry.Registries;
 import dev.berth.itest.registry.TestImages;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -113,7 +111,7 @@ class SupplementalGroupsIT {
      * keeps groups sorted, so {@code id -G} prints them in another order than they were set.
      */
     private static void assertGroups(Berthd d, String id, List<Long> groups) throws Exception {
-        String log = awaitLog(Path.of(CriPods.status(d, id).getLogPath()));
+        String log = CriPods.awaitLog(Path.of(CriPods.status(d, id).getLogPath()), " stdout F ");
         String own = log.substring(log.indexOf(" stdout F ") + " stdout F ".length()).strip();
         assertThat(numbers(own)).as("id -G of the container's process: %s", own).containsExactlyInAnyOrderElementsOf(groups);
         String exec = d.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addCmd("id").addCmd("-G")
@@ -131,17 +129,5 @@ class SupplementalGroupsIT {
 
     private static LinuxContainerUser user(Berthd d, String id) {
         return CriPods.status(d, id).getUser().getLinux();
-    }
-
-    private static String awaitLog(Path log) throws Exception {
-        String text = "";
-        for (int i = 0; i < 200; i++) {
-            text = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-            if (text.contains(" stdout F ")) {
-                return text;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("log " + log + " did not get a line within 10 s:\n" + text);
     }
 }

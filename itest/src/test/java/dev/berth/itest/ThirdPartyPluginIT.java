@@ -23,7 +23,6 @@ import dev.berth.itest.registry.Registries;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,7 +82,7 @@ class ThirdPartyPluginIT {
                 "echo from-native > /home/app/written; cat /home/app/written; ls -lnd /tmp /home/app; sleep 300"),
                 NamespaceMode.NODE, b -> b);
         ContainerStatus st = CriPods.status(d, ctr);
-        String out = awaitLog(Path.of(st.getLogPath()), "/home/app");
+        String out = CriPods.awaitLog(Path.of(st.getLogPath()), "/home/app");
         assertThat(out).contains("stdout F from-native")
                 // modes and owners came through three copies of the first layer
                 .containsPattern("drwxrwxrwt +\\d+ +0 +0 .* /tmp")
@@ -257,17 +256,5 @@ class ThirdPartyPluginIT {
             Thread.sleep(100);
         }
         assertThat(entries(dir)).as("snapshots left after RemoveImage").isEmpty();
-    }
-
-    private static String awaitLog(Path log, String marker) throws Exception {
-        String text = "";
-        for (int i = 0; i < 200; i++) {
-            text = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-            if (text.contains(marker)) {
-                return text;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("log " + log + " did not show " + marker + " within 10 s:\n" + text);
     }
 }

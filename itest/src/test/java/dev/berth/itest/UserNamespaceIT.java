@@ -28,7 +28,6 @@ import dev.berth.api.cri.v1.UserNamespace;
 import dev.berth.itest.registry.Registries;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -93,7 +92,7 @@ class UserNamespaceIT {
                                 .setUsernsOptions(userns(HOST_BASE))))).addMounts(Mount.newBuilder()
                         .setContainerPath("/data").setHostPath(volume.toString())));
 
-        String log = awaitLog(Path.of(CriPods.status(d, ctr).getLogPath()), "rootfs-writable");
+        String log = CriPods.awaitLog(Path.of(CriPods.status(d, ctr).getLogPath()), "rootfs-writable");
         assertThat(log).as("the container's root is uid 0 in a namespace mapping it to %d", HOST_BASE)
                 .contains(" stdout F 0\n").containsPattern("stdout F +0 +" + HOST_BASE + " +" + LENGTH + "\n");
         assertThat(log).as("image files are owned by the container's root, not the overflow uid")
@@ -187,17 +186,5 @@ class UserNamespaceIT {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
             assertThat(e.getStatus().getDescription()).contains(message);
         });
-    }
-
-    private static String awaitLog(Path log, String last) throws Exception {
-        String text = "";
-        for (int i = 0; i < 200; i++) {
-            text = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-            if (text.contains(last)) {
-                return text;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("log " + log + " did not show " + last + " within 10 s:\n" + text);
     }
 }
