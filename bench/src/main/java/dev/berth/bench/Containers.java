@@ -2,10 +2,8 @@ package dev.berth.bench;
 
 import dev.berth.api.cri.v1.PodSandboxConfig;
 import dev.berth.api.cri.v1.RuntimeServiceGrpc;
-import dev.berth.core.client.UnixSocketChannel;
 import dev.berth.itest.registry.LocalRegistry;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -38,6 +36,8 @@ final class Containers {
     private static final long TOP_UP_BUDGET_MILLIS = 240_000;
     private static final long SETTLE_MILLIS = 3000;
     private static final long CLEANUP_BUDGET_MILLIS = 180_000;
+    private static final PodSession.Spec SESSION = new PodSession.Spec("containers", "bench", CLEANUP_BUDGET_MILLIS,
+            Containers::cleanedUp);
     private static final double MB = 1024.0 * 1024.0;
 
     private Containers() {
@@ -53,8 +53,9 @@ final class Containers {
         Path work = TempDirs.create("containers");
         try (LocalRegistry registry = LocalRegistry.start()) {
             String image = BenchPods.sleepImage(registry, work, "sleep");
-            Map<String, Samples> by = BenchPods.eachDaemon(report, "containers", berth, peer, l -> measure(l, registry.host(),
-                    image, n, Cgroups.track("/berth-bench-" + tag + "-" + l.name()), work), l -> { });
+            Map<String, Samples> by = BenchPods.eachDaemon(report, "containers", berth, peer, l -> PodSession.run(SESSION, l,
+                    registry.host(), image, Cgroups.track("/berth-bench-" + tag + "-" + l.name()), work,
+                    s -> measure(s, l, image, n)), l -> { });
             List<Double> floor = null;
             TempDirs.checkNotShuttingDown();
             try {
@@ -135,71 +136,59 @@ final class Containers {
         return l.stream().mapToDouble(Double::doubleValue).sum();
     }
 
-    /** Timed create+start of {@code n} containers in a fresh daemon, then its RSS figures; everything removed after. */
-    private static Samples measure(DaemonLauncher launcher, String registryHost, String image, int n, String cgroupParent,
-                                   Path work) throws Exception {
-        Path logs = Files.createDirectories(work.resolve("logs-" + launcher.name()));
+    /** Timed create+start of {@code n} containers in the session's pod, then the daemon's RSS figures. */
+    private static Samples measure(PodSession session, DaemonLauncher launcher, String image, int n) throws Exception {
+        DaemonUnderTest d = session.daemon();
+        RuntimeServiceGrpc.RuntimeServiceBlockingStub rt = session.runtime();
+        CriCleanup cleanup = session.cleanup();
+        PodSandboxConfig pod = session.pod();
+        String podId = session.podId();
         List<Double> createStart = new ArrayList<>();
         List<Double> create = new ArrayList<>();
         List<Double> start = new ArrayList<>();
-        try (DaemonUnderTest d = launcher.launchForPods(registryHost, image);
-             UnixSocketChannel ch = new UnixSocketChannel(d.socket());
-             CriCleanup cleanup = new CriCleanup(d, cgroupParent, CLEANUP_BUDGET_MILLIS, Containers::cleanedUp)) {
-            d.awaitListening(30_000);
-            d.awaitVersion(30_000);
-            RuntimeServiceGrpc.RuntimeServiceBlockingStub rt = RuntimeServiceGrpc.newBlockingStub(ch.channel());
-            cleanup.runtime = rt;
-            try {
-                BenchPods.pull(ch.channel(), image);
-                PodSandboxConfig pod = BenchPods.hostNetworkPod("bench", cgroupParent, logs.resolve("bench"));
-                String podId = BenchPods.runPod(rt, pod);
-                cleanup.pods.add(podId);
-                System.err.printf(Locale.ROOT, "bench: containers %s: image pulled, pod %s running%n", d.name(), podId);
-                for (int i = 0; i < n; i++) {
-                    TempDirs.checkNotShuttingDown();
-                    long t0 = System.nanoTime();
-                    String id = BenchPods.createSleep(rt, podId, pod, image, "c" + i);
-                    long t1 = System.nanoTime();
-                    cleanup.containers.add(id);
-                    BenchPods.start(rt, id);
-                    long t2 = System.nanoTime();
-                    create.add((t1 - t0) / 1e6);
-                    start.add((t2 - t1) / 1e6);
-                    createStart.add((t2 - t0) / 1e6);
-                }
-                Stats s = Stats.of(createStart);
-                System.err.printf(Locale.ROOT, "bench: containers %s: %d create+start p50 %.1f ms, p90 %.1f ms%n", d.name(), n, s.p50(), s.p90());
-                // top up to RSS_CONTAINERS (not timed), within a time budget
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TOP_UP_BUDGET_MILLIS);
-                for (int i = n; i < RSS_CONTAINERS && System.nanoTime() < deadline; i++) {
-                    TempDirs.checkNotShuttingDown();
-                    String id = BenchPods.createSleep(rt, podId, pod, image, "c" + i);
-                    cleanup.containers.add(id);
-                    BenchPods.start(rt, id);
-                }
-                int running = cleanup.containers.size();
-                Thread.sleep(SETTLE_MILLIS);
-                double daemonRss = d.rssBytes() / MB;
-                List<Double> monitors = monitorRss(d, null);
-                System.err.printf(Locale.ROOT, "bench: containers %s: %d running: daemon RSS %.1f MB, %d monitor processes %.1f MB in all%n",
-                        d.name(), running, daemonRss, monitors.size(), monitors.stream().mapToDouble(Double::doubleValue).sum());
-                double onePod = 0;
-                if (launcher instanceof ContainerdLauncher) {
-                    // what a shim costs a typical pod: a second pod with one container
-                    PodSandboxConfig small = BenchPods.hostNetworkPod("bench-one", cgroupParent, logs.resolve("bench-one"));
-                    String smallId = BenchPods.runPod(rt, small);
-                    cleanup.pods.add(smallId);
-                    cleanup.containers.add(BenchPods.createSleep(rt, smallId, small, image, "only"));
-                    BenchPods.start(rt, cleanup.containers.get(cleanup.containers.size() - 1));
-                    Thread.sleep(SETTLE_MILLIS);
-                    onePod = monitorRss(d, smallId).stream().mapToDouble(Double::doubleValue).sum();
-                    System.err.printf(Locale.ROOT, "bench: containers %s: shim of a 1-container pod %.1f MB%n", d.name(), onePod);
-                }
-                return new Samples(createStart, create, start, running, daemonRss, monitors, onePod);
-            } catch (RuntimeException e) {
-                throw new IllegalStateException(d.name() + ": containers workload failed: " + e + "\n" + d.log(), e);
-            }
+        System.err.printf(Locale.ROOT, "bench: containers %s: image pulled, pod %s running%n", d.name(), podId);
+        for (int i = 0; i < n; i++) {
+            TempDirs.checkNotShuttingDown();
+            long t0 = System.nanoTime();
+            String id = BenchPods.createSleep(rt, podId, pod, image, "c" + i);
+            long t1 = System.nanoTime();
+            cleanup.containers.add(id);
+            BenchPods.start(rt, id);
+            long t2 = System.nanoTime();
+            create.add((t1 - t0) / 1e6);
+            start.add((t2 - t1) / 1e6);
+            createStart.add((t2 - t0) / 1e6);
         }
+        Stats s = Stats.of(createStart);
+        System.err.printf(Locale.ROOT, "bench: containers %s: %d create+start p50 %.1f ms, p90 %.1f ms%n", d.name(), n, s.p50(), s.p90());
+        // top up to RSS_CONTAINERS (not timed), within a time budget
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TOP_UP_BUDGET_MILLIS);
+        for (int i = n; i < RSS_CONTAINERS && System.nanoTime() < deadline; i++) {
+            TempDirs.checkNotShuttingDown();
+            String id = BenchPods.createSleep(rt, podId, pod, image, "c" + i);
+            cleanup.containers.add(id);
+            BenchPods.start(rt, id);
+        }
+        int running = cleanup.containers.size();
+        Thread.sleep(SETTLE_MILLIS);
+        double daemonRss = d.rssBytes() / MB;
+        List<Double> monitors = monitorRss(d, null);
+        System.err.printf(Locale.ROOT, "bench: containers %s: %d running: daemon RSS %.1f MB, %d monitor processes %.1f MB in all%n",
+                d.name(), running, daemonRss, monitors.size(), monitors.stream().mapToDouble(Double::doubleValue).sum());
+        double onePod = 0;
+        if (launcher instanceof ContainerdLauncher) {
+            // what a shim costs a typical pod: a second pod with one container
+            PodSandboxConfig small = BenchPods.hostNetworkPod("bench-one", session.cgroupParent(),
+                    session.logs().resolve("bench-one"));
+            String smallId = BenchPods.runPod(rt, small);
+            cleanup.pods.add(smallId);
+            cleanup.containers.add(BenchPods.createSleep(rt, smallId, small, image, "only"));
+            BenchPods.start(rt, cleanup.containers.get(cleanup.containers.size() - 1));
+            Thread.sleep(SETTLE_MILLIS);
+            onePod = monitorRss(d, smallId).stream().mapToDouble(Double::doubleValue).sum();
+            System.err.printf(Locale.ROOT, "bench: containers %s: shim of a 1-container pod %.1f MB%n", d.name(), onePod);
+        }
+        return new Samples(createStart, create, start, running, daemonRss, monitors, onePod);
     }
 
     /**

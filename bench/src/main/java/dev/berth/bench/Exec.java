@@ -5,9 +5,7 @@ import com.google.gson.JsonParser;
 import dev.berth.api.cri.v1.ExecRequest;
 import dev.berth.api.cri.v1.ExecSyncRequest;
 import dev.berth.api.cri.v1.ExecSyncResponse;
-import dev.berth.api.cri.v1.PodSandboxConfig;
 import dev.berth.api.cri.v1.RuntimeServiceGrpc;
-import dev.berth.core.client.UnixSocketChannel;
 import dev.berth.itest.RawWebSocket;
 import dev.berth.itest.registry.LocalRegistry;
 import java.io.ByteArrayOutputStream;
@@ -15,7 +13,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -51,6 +48,8 @@ final class Exec {
     private static final long EXEC_SYNC_BUDGET_MILLIS = 180_000;
     private static final long STREAM_BUDGET_MILLIS = 120_000;
     private static final long CLEANUP_BUDGET_MILLIS = 120_000;
+    private static final PodSession.Spec SESSION = new PodSession.Spec("exec", "bench-exec", CLEANUP_BUDGET_MILLIS,
+            Exec::cleanedUp);
     private static final double MB = 1024.0 * 1024.0;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -87,8 +86,9 @@ final class Exec {
         Path work = TempDirs.create("exec");
         try (LocalRegistry registry = LocalRegistry.start()) {
             String image = BenchPods.sleepImage(registry, work, "exec");
-            Map<String, Samples> by = BenchPods.eachDaemon(report, "exec", berth, peer, l -> measure(l, registry.host(), image,
-                    n, Cgroups.track("/berth-bench-" + tag + "-exec-" + l.name()), work), l -> { });
+            Map<String, Samples> by = BenchPods.eachDaemon(report, "exec", berth, peer, l -> PodSession.run(SESSION, l,
+                    registry.host(), image, Cgroups.track("/berth-bench-" + tag + "-exec-" + l.name()), work,
+                    s -> measure(s, image, n)), l -> { });
             Samples b = by.get(berth.name());
             Samples p = peer == null ? null : by.get(peer.name());
             by.forEach((name, s) -> {
@@ -157,71 +157,56 @@ final class Exec {
 
     // ---------------------------------------------------------------- measurement
 
-    private static Samples measure(DaemonLauncher launcher, String registryHost, String image, int n, String cgroupParent,
-                                   Path work) throws Exception {
-        Path logs = Files.createDirectories(work.resolve("logs-" + launcher.name()));
-        try (DaemonUnderTest d = launcher.launchForPods(registryHost, image);
-             UnixSocketChannel ch = new UnixSocketChannel(d.socket());
-             CriCleanup cleanup = new CriCleanup(d, cgroupParent, CLEANUP_BUDGET_MILLIS, Exec::cleanedUp)) {
-            d.awaitListening(30_000);
-            d.awaitVersion(30_000);
-            RuntimeServiceGrpc.RuntimeServiceBlockingStub rt = RuntimeServiceGrpc.newBlockingStub(ch.channel());
-            cleanup.runtime = rt;
-            try {
-                BenchPods.pull(ch.channel(), image);
-                PodSandboxConfig pod = BenchPods.hostNetworkPod("bench-exec", cgroupParent, logs.resolve("bench-exec"));
-                String podId = BenchPods.runPod(rt, pod);
-                cleanup.pods.add(podId);
-                String id = BenchPods.createSleep(rt, podId, pod, image, "app");
-                cleanup.containers.add(id);
-                BenchPods.start(rt, id);
-                System.err.printf(Locale.ROOT, "bench: exec %s: container %s running%n", d.name(), id);
+    /** Starts the container in the session's pod, then times ExecSync and the streamed runs. */
+    private static Samples measure(PodSession session, String image, int n) throws Exception {
+        DaemonUnderTest d = session.daemon();
+        RuntimeServiceGrpc.RuntimeServiceBlockingStub rt = session.runtime();
+        String id = BenchPods.createSleep(rt, session.podId(), session.pod(), image, "app");
+        session.cleanup().containers.add(id);
+        BenchPods.start(rt, id);
+        System.err.printf(Locale.ROOT, "bench: exec %s: container %s running%n", d.name(), id);
 
-                List<Double> sync = execSync(rt, id, n);
-                Stats s = Stats.of(sync);
-                System.err.printf(Locale.ROOT, "bench: exec %s: %d ExecSync `true` p50 %.1f ms, p90 %.1f ms%n", d.name(), s.n(),
-                        s.p50(), s.p90());
+        List<Double> sync = execSync(rt, id, n);
+        Stats s = Stats.of(sync);
+        System.err.printf(Locale.ROOT, "bench: exec %s: %d ExecSync `true` p50 %.1f ms, p90 %.1f ms%n", d.name(), s.n(),
+                s.p50(), s.p90());
 
-                // The stream reads a file written beforehand (not timed): busybox head, writing 4 KiB at a time, is
-                // itself slower than the target, so generating the bytes on the fly would measure head.
-                ExecSyncResponse made = rt.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS).execSync(
-                        ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of("sh", "-c", "head -c "
-                                + STREAM_BYTES + " /dev/zero > " + STREAM_FILE)).setTimeout(EXEC_SYNC_TIMEOUT_SECONDS).build());
-                if (made.getExitCode() != 0) {
-                    throw new IllegalStateException("writing " + STREAM_FILE + " failed: " + made.getStderr().toStringUtf8());
-                }
-                List<Run> runs = new ArrayList<>();
-                String protocol = null;
-                String problem = null;
-                boolean refused = false;
-                try {
-                    for (int i = 0; i < STREAM_RUNS; i++) {
-                        TempDirs.checkNotShuttingDown();
-                        List<String> offers = protocol == null ? PROTOCOLS : List.of(protocol);
-                        String[] accepted = new String[1];
-                        Run r = streamOnce(rt, id, offers, accepted);
-                        protocol = accepted[0];
-                        runs.add(r);
-                        System.err.printf(Locale.ROOT, "bench: exec %s: %d MiB of stdout over %s: %.1f MB/s (%.1f from the first byte, "
-                                + "%d frames, reader on a CPU %.0f %% of the time)%n", d.name(), STREAM_BYTES >> 20, protocol, r.mbPerSec(),
-                                r.streamMbPerSec(), r.frames(), 100 * r.clientCpu());
-                    }
-                } catch (UpgradeRefused e) {
-                    problem = e.getMessage();
-                    refused = true;
-                } catch (IOException | RuntimeException e) {
-                    // the ExecSync figures stand; the runs so far do not make a complete sample
-                    problem = Report.firstLine(e);
-                    runs.clear();
-                }
-                if (problem != null) {
-                    System.err.printf(Locale.ROOT, "bench: exec %s: stdout stream not measured: %s%n", d.name(), problem);
-                }
-                return new Samples(sync, runs, protocol, problem, refused);
-            } catch (RuntimeException e) {
-                throw new IllegalStateException(d.name() + ": exec workload failed: " + e + "\n" + d.log(), e);
-            }
+        // The stream reads a file written beforehand (not timed): busybox head, writing 4 KiB at a time, is
+        // itself slower than the target, so generating the bytes on the fly would measure head.
+        ExecSyncResponse made = rt.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS).execSync(
+                ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of("sh", "-c", "head -c "
+                        + STREAM_BYTES + " /dev/zero > " + STREAM_FILE)).setTimeout(EXEC_SYNC_TIMEOUT_SECONDS).build());
+        if (made.getExitCode() != 0) {
+            throw new IllegalStateException("writing " + STREAM_FILE + " failed: " + made.getStderr().toStringUtf8());
         }
+        List<Run> runs = new ArrayList<>();
+        String protocol = null;
+        String problem = null;
+        boolean refused = false;
+        try {
+            for (int i = 0; i < STREAM_RUNS; i++) {
+                TempDirs.checkNotShuttingDown();
+                List<String> offers = protocol == null ? PROTOCOLS : List.of(protocol);
+                String[] accepted = new String[1];
+                Run r = streamOnce(rt, id, offers, accepted);
+                protocol = accepted[0];
+                runs.add(r);
+                System.err.printf(Locale.ROOT, "bench: exec %s: %d MiB of stdout over %s: %.1f MB/s (%.1f from the first byte, "
+                        + "%d frames, reader on a CPU %.0f %% of the time)%n", d.name(), STREAM_BYTES >> 20, protocol, r.mbPerSec(),
+                        r.streamMbPerSec(), r.frames(), 100 * r.clientCpu());
+            }
+        } catch (UpgradeRefused e) {
+            problem = e.getMessage();
+            refused = true;
+        } catch (IOException | RuntimeException e) {
+            // the ExecSync figures stand; the runs so far do not make a complete sample
+            problem = Report.firstLine(e);
+            runs.clear();
+        }
+        if (problem != null) {
+            System.err.printf(Locale.ROOT, "bench: exec %s: stdout stream not measured: %s%n", d.name(), problem);
+        }
+        return new Samples(sync, runs, protocol, problem, refused);
     }
 
     /** {@code n} ExecSync calls of {@code true}, each timed; stops early (fewer samples) when the budget is spent. */

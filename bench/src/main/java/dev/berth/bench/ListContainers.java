@@ -1,11 +1,8 @@
 package dev.berth.bench;
 
 import dev.berth.api.cri.v1.ListContainersRequest;
-import dev.berth.api.cri.v1.PodSandboxConfig;
 import dev.berth.api.cri.v1.RuntimeServiceGrpc;
-import dev.berth.core.client.UnixSocketChannel;
 import dev.berth.itest.registry.LocalRegistry;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -29,6 +26,8 @@ final class ListContainers {
     private static final long CREATE_BUDGET_MILLIS = 300_000;
     private static final long CALLS_BUDGET_MILLIS = 60_000;
     private static final long CLEANUP_BUDGET_MILLIS = 180_000;
+    private static final PodSession.Spec SESSION = new PodSession.Spec("list", "bench-list", CLEANUP_BUDGET_MILLIS,
+            ListContainers::cleanedUp);
 
     private ListContainers() {
     }
@@ -42,8 +41,9 @@ final class ListContainers {
         Path work = TempDirs.create("list");
         try (LocalRegistry registry = LocalRegistry.start()) {
             String image = BenchPods.sleepImage(registry, work, "list");
-            Map<String, Samples> by = BenchPods.eachDaemon(report, "list", berth, peer, l -> measure(l, registry.host(), image, n,
-                    Cgroups.track("/berth-bench-" + tag + "-list-" + l.name()), work), l -> { });
+            Map<String, Samples> by = BenchPods.eachDaemon(report, "list", berth, peer, l -> PodSession.run(SESSION, l,
+                    registry.host(), image, Cgroups.track("/berth-bench-" + tag + "-list-" + l.name()), work,
+                    s -> measure(s, image, n)), l -> { });
             Samples b = by.get(berth.name());
             Samples p = peer == null ? null : by.get(peer.name());
             if (b != null) {
@@ -68,45 +68,30 @@ final class ListContainers {
         }
     }
 
-    private static Samples measure(DaemonLauncher launcher, String registryHost, String image, int n, String cgroupParent,
-                                   Path work) throws Exception {
-        Path logs = Files.createDirectories(work.resolve("logs-" + launcher.name()));
-        try (DaemonUnderTest d = launcher.launchForPods(registryHost, image);
-             UnixSocketChannel ch = new UnixSocketChannel(d.socket());
-             CriCleanup cleanup = new CriCleanup(d, cgroupParent, CLEANUP_BUDGET_MILLIS, ListContainers::cleanedUp)) {
-            d.awaitListening(30_000);
-            d.awaitVersion(30_000);
-            RuntimeServiceGrpc.RuntimeServiceBlockingStub rt = RuntimeServiceGrpc.newBlockingStub(ch.channel());
-            cleanup.runtime = rt;
-            try {
-                BenchPods.pull(ch.channel(), image);
-                PodSandboxConfig pod = BenchPods.hostNetworkPod("bench-list", cgroupParent, logs.resolve("bench-list"));
-                String podId = BenchPods.runPod(rt, pod);
-                cleanup.pods.add(podId); // RemovePodSandbox takes its containers with it
-                long t0 = System.nanoTime();
-                long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(CREATE_BUDGET_MILLIS);
-                int created = 0;
-                for (int i = 0; i < CONTAINERS && System.nanoTime() < deadline; i++) {
-                    TempDirs.checkNotShuttingDown();
-                    BenchPods.createSleep(rt, podId, pod, image, "l" + i);
-                    created++;
-                }
-                double createSeconds = (System.nanoTime() - t0) / 1e9;
-                System.err.printf(Locale.ROOT, "bench: list %s: %d containers created in %.1f s%n", d.name(), created, createSeconds);
-                String before = d.metrics();
-                List<Double> ms = calls(rt, n, created);
-                String after = d.metrics();
-                double serverMs = before == null ? Double.NaN
-                        : (DaemonMetrics.rpcSeconds(after, "ListContainers") - DaemonMetrics.rpcSeconds(before, "ListContainers"))
-                        * 1000 / ms.size();
-                Stats s = Stats.of(ms);
-                System.err.printf(Locale.ROOT, "bench: list %s: %d ListContainers p50 %.2f ms, p90 %.2f ms%n", d.name(), ms.size(),
-                        s.p50(), s.p90());
-                return new Samples(created, createSeconds, ms, serverMs);
-            } catch (RuntimeException e) {
-                throw new IllegalStateException(d.name() + ": list workload failed: " + e + "\n" + d.log(), e);
-            }
+    /** Creates the containers in the session's pod, then times the calls. */
+    private static Samples measure(PodSession s, String image, int n) throws Exception {
+        DaemonUnderTest d = s.daemon();
+        // the session's RemovePodSandbox takes the containers with it
+        long t0 = System.nanoTime();
+        long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(CREATE_BUDGET_MILLIS);
+        int created = 0;
+        for (int i = 0; i < CONTAINERS && System.nanoTime() < deadline; i++) {
+            TempDirs.checkNotShuttingDown();
+            BenchPods.createSleep(s.runtime(), s.podId(), s.pod(), image, "l" + i);
+            created++;
         }
+        double createSeconds = (System.nanoTime() - t0) / 1e9;
+        System.err.printf(Locale.ROOT, "bench: list %s: %d containers created in %.1f s%n", d.name(), created, createSeconds);
+        String before = d.metrics();
+        List<Double> ms = calls(s.runtime(), n, created);
+        String after = d.metrics();
+        double serverMs = before == null ? Double.NaN
+                : (DaemonMetrics.rpcSeconds(after, "ListContainers") - DaemonMetrics.rpcSeconds(before, "ListContainers"))
+                * 1000 / ms.size();
+        Stats st = Stats.of(ms);
+        System.err.printf(Locale.ROOT, "bench: list %s: %d ListContainers p50 %.2f ms, p90 %.2f ms%n", d.name(), ms.size(),
+                st.p50(), st.p90());
+        return new Samples(created, createSeconds, ms, serverMs);
     }
 
     /** {@code n} timed calls (fewer when the budget is spent), each checked to list every container. */

@@ -40,7 +40,15 @@ final class ContainerFilter implements Predicate<ContainerView> {
         if (state != null && ContainerStatusConversion.state(v.status().state()) != state) {
             return false;
         }
+        if (labels.isEmpty()) {
+            return true;
+        }
         java.util.Map<String, String> have = v.config().getLabelsMap();
-        return labels.entrySet().stream().allMatch(e -> e.getValue().equals(have.get(e.getKey())));
+        for (java.util.Map.Entry<String, String> e : labels.entrySet()) {
+            if (!e.getValue().equals(have.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

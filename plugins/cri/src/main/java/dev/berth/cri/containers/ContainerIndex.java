@@ -18,10 +18,11 @@ final class ContainerIndex implements AutoCloseable {
     private final JsonRecords<ContainerRecord> store;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
 
-    /** A record and its parsed {@link ContainerRecord#containerConfig()}. */
-    record Entry(ContainerRecord record, ContainerConfig config) {
+    /** A record, its parsed {@link ContainerRecord#containerConfig()}, and its ListContainers item. */
+    record Entry(ContainerRecord record, ContainerConfig config, ListedContainer listed) {
         static Entry of(ContainerRecord r) {
-            return new Entry(r, r.containerConfig());
+            ContainerConfig c = r.containerConfig();
+            return new Entry(r, c, new ListedContainer(r, c));
         }
     }
 

@@ -323,10 +323,12 @@ public final class Containers implements AutoCloseable {
     }
 
     public ListContainersResponse list(dev.berth.api.cri.v1.ContainerFilter filter) {
-        ListContainersResponse.Builder b = ListContainersResponse.newBuilder();
-        views(ContainerFilter.of(filter)).forEach(v -> b.addContainers(
-                ContainerStatusConversion.toContainer(v.record(), v.config(), v.status())));
-        return b.build();
+        List<ContainerView> views = views(ContainerFilter.of(filter));
+        List<dev.berth.api.cri.v1.Container> items = new ArrayList<>(views.size());
+        for (ContainerView v : views) {
+            items.add(v.listed());
+        }
+        return ListContainersResponse.newBuilder().addAllContainers(items).build();
     }
 
     /**
@@ -341,7 +343,7 @@ public final class Containers implements AutoCloseable {
         for (ContainerIndex.Entry e : entries) {
             ContainerRecord r = e.record();
             ContainerStatus s = states.computeIfAbsent(r.runtime(), this::shimStates).get(r.id());
-            ContainerView v = new ContainerView(r, e.config(), s != null ? s : unknown(r,
+            ContainerView v = new ContainerView(e, s != null ? s : unknown(r,
                     shims.containsKey(r.runtime()) ? NO_SUCH_CONTAINER : notRunning(r)));
             if (filter.test(v)) {
                 out.add(v);

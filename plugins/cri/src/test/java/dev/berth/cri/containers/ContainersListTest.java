@@ -97,6 +97,25 @@ class ContainersListTest {
                 .isEqualTo("the runtime has no such container");
     }
 
+    /** An item is built once and kept while its container's state stays; a state change gives a new one, alike but for the state. */
+    @Test
+    void keepsEachItemUntilItsStateChanges() {
+        Container first = containers.list(ContainerFilter.getDefaultInstance()).getContainers(2);
+        Container again = containers.list(ContainerFilter.newBuilder().setId("aa01").build()).getContainers(0);
+        assertThat(again).isSameAs(first);
+        assertThat(first.toByteString()).isEqualTo(Container.newBuilder().setId("aa01").setPodSandboxId("pod-a")
+                .setMetadata(ContainerMetadata.newBuilder().setName("web"))
+                .setImage(ImageSpec.newBuilder().setImage("sha256:img").setUserSpecifiedImage("busybox:web"))
+                .setImageRef("busybox@sha256:abc").setImageId("sha256:img").setState(ContainerState.CONTAINER_RUNNING)
+                .setCreatedAt(3).putLabels("app", "web").putAnnotations("note", "web").build().toByteString());
+
+        shim.put("aa01", dev.berth.core.runtime.ContainerState.EXITED, 0);
+        Container exited = containers.list(ContainerFilter.newBuilder().setId("aa01").build()).getContainers(0);
+        assertThat(exited.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+        assertThat(exited.toBuilder().setState(ContainerState.CONTAINER_RUNNING).build()).isEqualTo(first);
+        assertThat(containers.list(ContainerFilter.newBuilder().setId("aa01").build()).getContainers(0)).isSameAs(exited);
+    }
+
     @Test
     void aRestartedDaemonListsTheSame() {
         List<Container> before = containers.list(ContainerFilter.getDefaultInstance()).getContainersList();
