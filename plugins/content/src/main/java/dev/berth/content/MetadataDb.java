@@ -2,6 +2,7 @@ package dev.berth.content;
 
 import dev.berth.core.content.Digest;
 import dev.berth.core.content.Lease;
+import dev.berth.core.metadata.MvStoreFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,13 +22,11 @@ final class MetadataDb implements AutoCloseable {
     private final MVMap<String, byte[]> leases;
 
     MetadataDb(Path file) {
-        // No background thread: we commit explicitly after each operation.
-        this.store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
-        // Reuse the space of dead chunks at once. The default (45 s) keeps them in case the OS reorders writes,
-        // and without the background thread the file then grows ~18 KB per commit during bursts. We fsync every
-        // commit, so the last committed chunk is always on disk before its predecessors' space is reused
-        // (checked by kill -9 loops against this setting).
-        store.setRetentionTime(0);
+        // No background thread: we commit explicitly after each operation. Dead chunks are reused at once: the
+        // default retention (45 s) keeps them in case the OS reorders writes, and without the background thread the
+        // file then grows ~18 KB per commit during bursts. We fsync every commit, so the last committed chunk is
+        // always on disk before its predecessors' space is reused (checked by kill -9 loops against this setting).
+        this.store = MvStoreFiles.open(file);
         this.blobs = store.openMap("blobs");
         this.leases = store.openMap("leases");
         commit();

@@ -1,6 +1,7 @@
 package dev.berth.sandbox;
 
 import com.google.gson.Gson;
+import dev.berth.core.metadata.MvStoreFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,10 +23,9 @@ final class SandboxStore implements AutoCloseable {
     private final Map<String, SandboxRecord> parsed = new HashMap<>();
 
     SandboxStore(Path file) {
-        // No background thread: we commit explicitly after each operation.
-        this.store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
-        // Reuse dead chunks at once; safe because every commit is synced (see the content store's MetadataDb).
-        store.setRetentionTime(0);
+        // No background thread: we commit explicitly after each operation. Dead chunks are reused at once; safe
+        // because every commit is synced (see the content store's MetadataDb).
+        this.store = MvStoreFiles.open(file);
         this.sandboxes = store.openMap("sandboxes");
         commit();
         sandboxes.forEach((id, json) -> parsed.put(id, gson.fromJson(json, SandboxRecord.class)));

@@ -3,6 +3,7 @@ package dev.berth.cri.store;
 import com.google.gson.Gson;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.metadata.MvStoreFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,11 +25,10 @@ public final class JsonRecords<T> implements AutoCloseable {
     public JsonRecords(Path file, Class<T> type, String what) {
         this.type = type;
         try {
-            this.store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
+            this.store = MvStoreFiles.open(file);
         } catch (RuntimeException e) {
             throw new BerthException(ErrorKind.INTERNAL, "cannot open " + what + " store " + file + ": " + e.getMessage(), e);
         }
-        store.setRetentionTime(0);
         this.records = store.openMap(what + "s");
     }
 

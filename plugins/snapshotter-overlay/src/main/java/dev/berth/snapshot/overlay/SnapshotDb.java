@@ -2,6 +2,7 @@ package dev.berth.snapshot.overlay;
 
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.metadata.MvStoreFiles;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -35,8 +36,7 @@ final class SnapshotDb implements AutoCloseable {
     private void open() {
         // No background thread: we commit explicitly after each operation. Retention 0 reuses dead chunks at once;
         // safe because every commit is synced (see the content store's MetadataDb).
-        this.store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
-        store.setRetentionTime(0);
+        this.store = MvStoreFiles.open(file);
         this.snapshots = store.openMap("snapshots");
         this.counters = store.openMap("counters");
     }
