@@ -15,8 +15,8 @@ public final class CrashLoop {
         long seed = Long.parseLong(args[1]);
         Random rnd = new Random(seed);
         try (OverlaySnapshotter sn = OverlaySnapshotter.open(root)) {
-            System.out.println("ready");
-            System.out.flush();
+            // "ready" once a snapshot is committed, so that a kill under load never finds the store still empty
+            boolean ready = false;
             for (long i = 0; ; i++) {
                 List<String> committed = new ArrayList<>();
                 List<String> all = new ArrayList<>();
@@ -38,6 +38,11 @@ public final class CrashLoop {
                     }
                     if (rnd.nextBoolean()) {
                         sn.commit("c-" + seed + "-" + i, key, Map.of());
+                        if (!ready) {
+                            System.out.println("ready");
+                            System.out.flush();
+                            ready = true;
+                        }
                     }
                 } else if (op < 7) {
                     sn.view(key, parent, Map.of());
