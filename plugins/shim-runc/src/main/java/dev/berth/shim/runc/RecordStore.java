@@ -26,8 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Container records as one JSON file each, {@code <dir>/<id>.json}. A write goes to a temp file that is synced and
- * renamed over the old one, so a crash leaves the old record or the new one, never half of either.
+ * Container records as one JSON file each, {@code <dir>/<id>.json}. A write goes to a temp file that is renamed over
+ * the old one, so a crash of the daemon leaves the old record or the new one, never half of either. A new record is
+ * synced before it is renamed into place ({@link #put}): a created container is on the disk. A change of state
+ * ({@link #update}) is not waited for: the page cache carries it across a daemon crash, and what only a power loss
+ * could take (which takes the containers with it) is a start time or an exit report, which recovery derives again.
  */
 public final class RecordStore {
     private static final Logger LOG = LoggerFactory.getLogger(RecordStore.class);
@@ -44,12 +47,24 @@ public final class RecordStore {
         }
     }
 
+    /** Writes a new record and waits until it is on the disk. */
     public void put(ContainerRecord r) {
+        write(r, true);
+    }
+
+    /** Replaces a record with a later state of the same container, without waiting for the disk. */
+    public void update(ContainerRecord r) {
+        write(r, false);
+    }
+
+    private void write(ContainerRecord r, boolean sync) {
         Path tmp = dir.resolve("." + r.id() + SUFFIX + ".tmp");
         try {
             Files.writeString(tmp, gson.toJson(r), StandardCharsets.UTF_8);
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
+            if (sync) {
+                try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
             }
             try {
                 Files.move(tmp, file(r.id()), StandardCopyOption.ATOMIC_MOVE);

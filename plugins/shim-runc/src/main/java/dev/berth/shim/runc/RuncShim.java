@@ -876,8 +876,9 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         }
     }
 
+    /** A later state of a known container: recorded without waiting for the disk ({@link RecordStore#update}). */
     private ContainerRecord update(ContainerRecord r) {
-        records.put(r);
+        records.update(r);
         known.put(r.id(), r);
         return r;
     }

@@ -28,7 +28,7 @@ class RecordStoreTest {
         s.put(r);
         assertThat(s.get("a")).contains(r);
         ContainerRecord started = r.withStarted(t.plusSeconds(1)).withExitReported();
-        s.put(started);
+        s.update(started);
         assertThat(s.get("a")).contains(started);
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("a.json");
