@@ -31,8 +31,6 @@ public final class Conmon {
     private final Path conmonPath;
     private final RuncShimSettings settings;
     private final Duration syncTimeout;
-    /** Bound on first use: binding libc costs tens of milliseconds a daemon's start need not pay. */
-    private volatile PosixSpawn spawn;
 
     public Conmon(Path conmonPath, RuncShimSettings settings, Duration syncTimeout) {
         this.conmonPath = conmonPath;
@@ -90,7 +88,7 @@ public final class Conmon {
         cmd.addAll(arguments(r));
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("_OCI_SYNCPIPE", Integer.toString(SYNC_FD));
-        PosixSpawn ps = spawn();
+        PosixSpawn ps = PosixSpawn.get();
         long deadline = System.nanoTime() + syncTimeout.toNanos();
         PosixSpawn.Child first;
         try {
@@ -127,20 +125,6 @@ public final class Conmon {
         }
         throw new BerthException(ErrorKind.INTERNAL, "conmon exited without reporting the create of container " + d.id()
                 + detail(d));
-    }
-
-    private PosixSpawn spawn() {
-        PosixSpawn s = spawn;
-        if (s == null) {
-            synchronized (this) {
-                s = spawn;
-                if (s == null) {
-                    s = PosixSpawn.load();
-                    spawn = s;
-                }
-            }
-        }
-        return s;
     }
 
     private BerthException timeout(ContainerDirs d) {

@@ -111,9 +111,19 @@ final class PosixSpawn {
         this.runtime = Runtime.getRuntime(calls);
     }
 
-    /** Binds libc; costs tens of milliseconds, so a shim does it once, on first use. */
+    /** Binds libc; costs tens of milliseconds, so a shim does it once, on first use ({@link #get}). */
     static PosixSpawn load() {
         return new PosixSpawn(LibraryLoader.create(Calls.class).load("c"));
+    }
+
+    /** The one binding of this JVM, made on first use: a daemon's start need not pay for it. */
+    static PosixSpawn get() {
+        return Bound.INSTANCE;
+    }
+
+    /** Holds the binding; the JVM initialises it once, when {@link #get} first runs. */
+    private static final class Bound {
+        static final PosixSpawn INSTANCE = load();
     }
 
     /**
@@ -129,6 +139,38 @@ final class PosixSpawn {
         if (calls.pipe2(fds, O_CLOEXEC) != 0) {
             throw failure("pipe2", runtime.getLastError());
         }
+        try {
+            int pid = spawn(argv, env, actions -> {
+                check("addchdir", calls.posix_spawn_file_actions_addchdir_np(actions, cString(dir.toString())));
+                check("addopen", calls.posix_spawn_file_actions_addopen(actions, 0, cString("/dev/null"), O_RDONLY, 0));
+                check("addopen", calls.posix_spawn_file_actions_addopen(actions, 1, cString(output.toString()),
+                        O_WRONLY | O_CREAT | O_APPEND, 0644));
+                check("adddup2", calls.posix_spawn_file_actions_adddup2(actions, 1, 2));
+                check("adddup2", calls.posix_spawn_file_actions_adddup2(actions, fds[1], pipeFd));
+                check("addclosefrom", calls.posix_spawn_file_actions_addclosefrom_np(actions, pipeFd + 1));
+            });
+            calls.close(fds[1]);
+            return new Child(pid, fds[0]);
+        } catch (IOException | RuntimeException e) {
+            calls.close(fds[0]);
+            calls.close(fds[1]);
+            throw e;
+        }
+    }
+
+    /** The file actions of one spawn, added to glibc's {@code posix_spawn_file_actions_t}. */
+    @FunctionalInterface
+    private interface FileActions {
+        void addTo(Pointer actions) throws IOException;
+    }
+
+    /**
+     * posix_spawn of {@code argv} with {@code files}' file actions, default signal handling and no blocked signals,
+     * whatever the calling JVM thread has.
+     *
+     * @return the child's pid
+     */
+    private int spawn(List<String> argv, Map<String, String> env, FileActions files) throws IOException {
         Pointer actions = Memory.allocateDirect(runtime, OPAQUE_BYTES);
         Pointer attr = Memory.allocateDirect(runtime, OPAQUE_BYTES);
         Pointer noSignals = Memory.allocateDirect(runtime, OPAQUE_BYTES);
@@ -136,13 +178,7 @@ final class PosixSpawn {
         check("posix_spawn_file_actions_init", calls.posix_spawn_file_actions_init(actions));
         check("posix_spawnattr_init", calls.posix_spawnattr_init(attr));
         try {
-            check("addchdir", calls.posix_spawn_file_actions_addchdir_np(actions, cString(dir.toString())));
-            check("addopen", calls.posix_spawn_file_actions_addopen(actions, 0, cString("/dev/null"), O_RDONLY, 0));
-            check("addopen", calls.posix_spawn_file_actions_addopen(actions, 1, cString(output.toString()),
-                    O_WRONLY | O_CREAT | O_APPEND, 0644));
-            check("adddup2", calls.posix_spawn_file_actions_adddup2(actions, 1, 2));
-            check("adddup2", calls.posix_spawn_file_actions_adddup2(actions, fds[1], pipeFd));
-            check("addclosefrom", calls.posix_spawn_file_actions_addclosefrom_np(actions, pipeFd + 1));
+            files.addTo(actions);
             calls.sigemptyset(noSignals);
             calls.sigfillset(allSignals);
             check("setsigmask", calls.posix_spawnattr_setsigmask(attr, noSignals));
@@ -159,15 +195,103 @@ final class PosixSpawn {
             if (err != 0) {
                 throw failure(argv.get(0), err);
             }
-            calls.close(fds[1]);
-            return new Child(pid.intValue(), fds[0]);
-        } catch (IOException | RuntimeException e) {
-            calls.close(fds[0]);
-            calls.close(fds[1]);
-            throw e;
+            return pid.intValue();
         } finally {
             calls.posix_spawn_file_actions_destroy(actions);
             calls.posix_spawnattr_destroy(attr);
+        }
+    }
+
+    /** What a program run to its end left: its exit status and its stdout and stderr together. */
+    record Outcome(int exit, String output) {
+    }
+
+    /**
+     * Runs {@code argv} to its end: stdin from /dev/null, stdout and stderr into one pipe that is read here (at most
+     * {@code max} bytes kept), no other fd. The wait is for the pipe's end of file, which the program's exit brings at
+     * once, so no polling loop adds to a short program's time. A program still running at {@code deadline}
+     * ({@link System#nanoTime()}) is killed.
+     *
+     * @param env the whole environment
+     * @throws IOException          when the program cannot be started or its output read
+     * @throws TimeoutException     when the deadline passed first (the program is killed and reaped)
+     * @throws InterruptedException when the thread is interrupted while it waits (likewise)
+     */
+    Outcome run(List<String> argv, Map<String, String> env, long deadline, int max)
+            throws IOException, InterruptedException, TimeoutException {
+        int[] fds = new int[2];
+        if (calls.pipe2(fds, O_CLOEXEC) != 0) {
+            throw failure("pipe2", runtime.getLastError());
+        }
+        int pid;
+        try {
+            pid = spawn(argv, env, actions -> {
+                check("addopen", calls.posix_spawn_file_actions_addopen(actions, 0, cString("/dev/null"), O_RDONLY, 0));
+                check("adddup2", calls.posix_spawn_file_actions_adddup2(actions, fds[1], 1));
+                check("adddup2", calls.posix_spawn_file_actions_adddup2(actions, fds[1], 2));
+                check("addclosefrom", calls.posix_spawn_file_actions_addclosefrom_np(actions, 3));
+            });
+        } catch (IOException | RuntimeException e) {
+            calls.close(fds[0]);
+            throw e;
+        } finally {
+            calls.close(fds[1]);
+        }
+        String output;
+        try {
+            output = readAll(fds[0], deadline, max);
+        } catch (IOException | InterruptedException | TimeoutException e) {
+            killAndReap(pid);
+            throw e;
+        } finally {
+            calls.close(fds[0]);
+        }
+        return new Outcome(reap(pid, deadline), output);
+    }
+
+    /** Reads {@code fd} to its end of file, keeping at most {@code max} bytes, waiting at most until {@code deadline}. */
+    private String readAll(int fd, long deadline, int max) throws IOException, InterruptedException, TimeoutException {
+        ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        byte[] buf = new byte[4096];
+        for (long n; (n = readSome(fd, buf, deadline)) > 0; ) {
+            if (kept.size() < max) {
+                kept.write(buf, 0, (int) Math.min(n, max - kept.size()));
+            }
+        }
+        return kept.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Waits until {@code fd} is readable (in slices of at most 100 ms, so the wait stays interruptible) and reads what
+     * is there: the byte count, 0 at end of file.
+     */
+    private long readSome(int fd, byte[] buf, long deadline) throws IOException, InterruptedException, TimeoutException {
+        Pointer pollFd = Memory.allocateDirect(runtime, 8);
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException();
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            pollFd.putInt(0, fd);
+            pollFd.putShort(4, POLLIN);
+            pollFd.putShort(6, (short) 0);
+            int ready = calls.poll(pollFd, 1, (int) Math.min(100, Math.max(1, left / 1_000_000)));
+            if (ready < 0 && runtime.getLastError() != EINTR) {
+                throw failure("poll", runtime.getLastError());
+            }
+            if (ready <= 0) {
+                continue;
+            }
+            long n = calls.read(fd, buf, buf.length);
+            if (n >= 0) {
+                return n;
+            }
+            if (runtime.getLastError() != EINTR) {
+                throw failure("read", runtime.getLastError());
+            }
         }
     }
 
@@ -180,38 +304,9 @@ final class PosixSpawn {
      * @throws IOException          on a read error
      */
     String readLine(int fd, long deadline, int max) throws IOException, InterruptedException, TimeoutException {
-        Pointer pollFd = Memory.allocateDirect(runtime, 8);
         byte[] buf = new byte[4096];
         ByteArrayOutputStream line = new ByteArrayOutputStream();
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new TimeoutException();
-            }
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            pollFd.putInt(0, fd);
-            pollFd.putShort(4, POLLIN);
-            pollFd.putShort(6, (short) 0);
-            // slices of at most 100 ms keep the wait interruptible; data wakes the poll at once
-            int ready = calls.poll(pollFd, 1, (int) Math.min(100, Math.max(1, left / 1_000_000)));
-            if (ready < 0 && runtime.getLastError() != EINTR) {
-                throw failure("poll", runtime.getLastError());
-            }
-            if (ready <= 0) {
-                continue;
-            }
-            long n = calls.read(fd, buf, buf.length);
-            if (n < 0) {
-                if (runtime.getLastError() == EINTR) {
-                    continue;
-                }
-                throw failure("read", runtime.getLastError());
-            }
-            if (n == 0) {
-                return null;
-            }
+        for (long n; (n = readSome(fd, buf, deadline)) > 0; ) {
             for (int i = 0; i < n; i++) {
                 if (buf[i] == '\n') {
                     line.write(buf, 0, i);
@@ -222,6 +317,7 @@ final class PosixSpawn {
                 line.write(buf, 0, (int) Math.min(n, max - line.size()));
             }
         }
+        return null;
     }
 
     /**

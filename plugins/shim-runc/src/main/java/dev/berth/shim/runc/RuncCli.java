@@ -16,9 +16,14 @@ import java.util.Optional;
 /**
  * The runc commands the shim runs itself (conmon runs {@code create}). Every call passes {@code --root} so the shim's
  * containers live apart from anyone else's runc state; the command line is runc's public one, which crun shares.
+ * {@code start}, {@code kill} and {@code delete}, which only report success or an error, are spawned directly and
+ * awaited on their output pipe ({@link PosixSpawn#run}): StartContainer returns the moment runc start exits, without
+ * a helper exec and two reader threads per call.
  */
 public final class RuncCli {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** What is kept of a short command's output: its error message. */
+    private static final int MAX_OUTPUT = 64 << 10;
     private final Path runc;
     private final Path root;
     private final ProcessRunner runner;
@@ -34,7 +39,7 @@ public final class RuncCli {
     }
 
     public ProcessRunner.Result start(String id) {
-        return runner.run(cmd("start", id), Map.of(), null, TIMEOUT);
+        return spawned(cmd("start", id));
     }
 
     /** Sends {@code signal}; with {@code all}, to every process of the container (needed in the host pid ns). */
@@ -45,12 +50,12 @@ public final class RuncCli {
         }
         c.add(id);
         c.add(Integer.toString(signal));
-        return runner.run(c, Map.of(), null, TIMEOUT);
+        return spawned(c);
     }
 
     /** {@code runc delete --force}: kills what is left and removes runc's state; fine if runc never knew the id. */
     public ProcessRunner.Result deleteForce(String id) {
-        return runner.run(cmd("delete", "--force", id), Map.of(), null, TIMEOUT);
+        return spawned(cmd("delete", "--force", id));
     }
 
     /** The container's state, or empty when runc does not know it. */
@@ -113,6 +118,23 @@ public final class RuncCli {
         List<String> c = cmd("exec", "--pid-file", pidFile.toString(), "--process", processFile.toString());
         c.add(id);
         return c;
+    }
+
+    /** Runs a command whose output is only an error message; stdout and stderr come back together as stderr. */
+    private ProcessRunner.Result spawned(List<String> command) {
+        try {
+            PosixSpawn.Outcome o = PosixSpawn.get().run(command, System.getenv(), System.nanoTime() + TIMEOUT.toNanos(),
+                    MAX_OUTPUT);
+            return new ProcessRunner.Result(o.exit(), "", o.output());
+        } catch (java.io.IOException e) {
+            throw new BerthException(ErrorKind.INTERNAL, "cannot run " + command.get(0) + ": " + e.getMessage(), e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new BerthException(ErrorKind.DEADLINE_EXCEEDED, String.join(" ", command.subList(3, command.size()))
+                    + " did not finish within " + TIMEOUT.toSeconds() + " s and was killed");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(ErrorKind.CANCELLED, "interrupted while running " + command.get(0));
+        }
     }
 
     private List<String> cmd(String... args) {

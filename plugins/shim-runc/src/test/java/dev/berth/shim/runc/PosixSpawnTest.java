@@ -76,6 +76,31 @@ class PosixSpawnTest {
     }
 
     @Test
+    void runReturnsTheExitStatusAndBothStreamsWhenTheProgramEnds() throws Exception {
+        PosixSpawn.Outcome o = SPAWN.run(List.of("/bin/sh", "-c", "echo out; echo err >&2; ls /proc/self/fd | wc -l; exit 3"),
+                Map.of("PATH", "/usr/bin:/bin"), inSeconds(10), 1 << 16);
+        assertThat(o.exit()).isEqualTo(3);
+        // 0, 1, 2 and the fd ls opens to list them: nothing of the JVM's leaks into the child
+        assertThat(o.output()).isEqualTo("out\nerr\n4\n");
+    }
+
+    @Test
+    void runKeepsAtMostMaxBytesAndStillReadsToTheEnd() throws Exception {
+        PosixSpawn.Outcome o = SPAWN.run(List.of("/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x; exit 0"),
+                Map.of("PATH", "/usr/bin:/bin"), inSeconds(10), 10);
+        assertThat(o.exit()).isZero();
+        assertThat(o.output()).isEqualTo("xxxxxxxxxx");
+    }
+
+    @Test
+    void runKillsAProgramStillRunningAtTheDeadline() {
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> SPAWN.run(List.of("/bin/sleep", "30"), Map.of(), System.nanoTime() + 300_000_000L,
+                1 << 16)).isInstanceOf(TimeoutException.class);
+        assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(250L, 5_000L);
+    }
+
+    @Test
     void aMissingProgramIsAnIOException() {
         assertThatThrownBy(() -> SPAWN.start(List.of(tmp.resolve("nope").toString()), Map.of(), tmp,
                 tmp.resolve("out.log"), 3)).isInstanceOf(IOException.class).hasMessageContaining("nope")
