@@ -34,6 +34,11 @@ class PosixSpawnTest {
         try {
             assertThat(SPAWN.readLine(c.pipe(), inSeconds(10), 1 << 16)).isEqualTo("ready hi");
             Path proc = Path.of("/proc", Integer.toString(c.pid()));
+            // dash keeps a saved copy of a redirected fd (as fd 10) until the echo is done: list the fds of the
+            // process once it is sleep, which is what a spawned program would hold from the start
+            for (int i = 0; i < 1000 && !Files.readString(proc.resolve("comm")).strip().equals("sleep"); i++) {
+                Thread.sleep(10);
+            }
             try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
                 assertThat(fds.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("0", "1", "2", "3");
             }
