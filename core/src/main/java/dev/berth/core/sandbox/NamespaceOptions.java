@@ -1,5 +1,7 @@
 package dev.berth.core.sandbox;
 
+import dev.berth.core.errdefs.BerthException;
+
 /**
  * Namespace sharing of a pod. Nulls become the CRI defaults: POD network and IPC, CONTAINER pid.
  *
@@ -30,5 +32,26 @@ public record NamespaceOptions(NamespaceMode network, NamespaceMode pid, Namespa
 
     public boolean hostIpc() {
         return ipc == NamespaceMode.NODE;
+    }
+
+    /**
+     * Refuses a pod user namespace that cannot work: it owns the pod's network, IPC and pid namespaces, so none of
+     * them can be the host's; and without uid 0 and gid 0 mapped it has no root to own the pod's files.
+     *
+     * @param field the request field the error names
+     * @throws BerthException INVALID_ARGUMENT
+     */
+    public void checkUserNamespace(String field) {
+        if (userns == null) {
+            return;
+        }
+        if (hostNetwork() || hostIpc() || pid == NamespaceMode.NODE) {
+            throw BerthException.invalidArgument("%s: a pod with its own user namespace (userns_options.mode POD) "
+                    + "cannot use the host's network, IPC or pid namespace", field);
+        }
+        if (userns.hostRootUid() < 0 || userns.hostRootGid() < 0) {
+            throw BerthException.invalidArgument("%s.userns_options: the uid and gid mappings must both map id 0 (the "
+                    + "pod's root)", field);
+        }
     }
 }

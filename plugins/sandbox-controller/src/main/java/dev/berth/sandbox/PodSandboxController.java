@@ -4,6 +4,7 @@ import dev.berth.core.process.ProcessRunner;
 import dev.berth.core.runtime.PodContext;
 import dev.berth.core.errdefs.BerthException;
 import dev.berth.core.errdefs.ErrorKind;
+import dev.berth.core.fs.FileTrees;
 import dev.berth.core.sandbox.ExitStatus;
 import dev.berth.core.sandbox.InfraContainer;
 import dev.berth.core.sandbox.NamespaceMode;
@@ -327,7 +328,7 @@ public final class PodSandboxController implements SandboxController, AutoClosea
             if (userns != null) {
                 // the pod's root owns its /etc files and /dev/shm, as a container's root does without a user namespace
                 files.chown(sandboxDir(r.id()), userns.hostRootUid(), userns.hostRootGid());
-                dev.berth.core.fs.FileTrees.chown(shmPath(r.id()), userns.hostRootUid(), userns.hostRootGid());
+                FileTrees.chown(shmPath(r.id()), userns.hostRootUid(), userns.hostRootGid());
             }
             if (c.infra() != null) {
                 // Last, so that a failing CNI ADD has no process to kill; it joins the namespaces made above.
@@ -563,28 +564,10 @@ public final class PodSandboxController implements SandboxController, AutoClosea
         if (c.infra() != null) {
             infras.check(c.infra());
         }
-        checkUserNamespace(c.namespaceOptions());
+        c.namespaceOptions().checkUserNamespace("namespace_options");
         if (!c.hostname().isEmpty() && !HOSTNAME.matcher(c.hostname()).matches()) {
             throw BerthException.invalidArgument("hostname %s is not a valid host name (at most 64 of [A-Za-z0-9.-])",
                     c.hostname());
-        }
-    }
-
-    /**
-     * A pod's own user namespace owns its network, IPC and UTS namespaces, so none of them can be the host's; and a
-     * namespace without uid 0 and gid 0 mapped would have no root to own the pod's files.
-     */
-    private static void checkUserNamespace(dev.berth.core.sandbox.NamespaceOptions o) {
-        UserNamespace u = o.userns();
-        if (u == null) {
-            return;
-        }
-        if (o.hostNetwork() || o.hostIpc() || o.pid() == NamespaceMode.NODE) {
-            throw BerthException.invalidArgument("a pod with its own user namespace (userns_options mode POD) cannot use "
-                    + "the host's network, IPC or pid namespace");
-        }
-        if (u.hostRootUid() < 0 || u.hostRootGid() < 0) {
-            throw BerthException.invalidArgument("userns_options: the uid and gid mappings must both map id 0");
         }
     }
 

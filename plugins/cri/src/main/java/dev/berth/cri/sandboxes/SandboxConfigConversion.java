@@ -109,12 +109,9 @@ public final class SandboxConfigConversion {
         if (pid == NamespaceMode.TARGET && o.getTargetId().isEmpty()) {
             throw BerthException.invalidArgument("%s.target_id is required when pid is TARGET", field);
         }
-        UserNamespace userns = userNamespace(o, field);
-        if (userns != null && (network == NamespaceMode.NODE || ipc == NamespaceMode.NODE || pid == NamespaceMode.NODE)) {
-            throw BerthException.invalidArgument("%s: a pod with its own user namespace (userns_options.mode POD) "
-                    + "cannot use the host's network, IPC or pid namespace", field);
-        }
-        return new NamespaceOptions(network, pid, ipc, o.getTargetId(), userns);
+        NamespaceOptions options = new NamespaceOptions(network, pid, ipc, o.getTargetId(), userNamespace(o, field));
+        options.checkUserNamespace(field);
+        return options;
     }
 
     /**
@@ -129,15 +126,8 @@ public final class SandboxConfigConversion {
         String f = field + ".userns_options";
         return switch (u.getMode()) {
             case NODE -> null; // the mappings are only read for POD
-            case POD -> {
-                UserNamespace ns = new UserNamespace(idMappings(f + ".uids", u.getUidsList()),
-                        idMappings(f + ".gids", u.getGidsList()));
-                if (ns.hostRootUid() < 0 || ns.hostRootGid() < 0) {
-                    throw BerthException.invalidArgument("%s: the uid and gid mappings must both map id 0 (the pod's "
-                            + "root)", f);
-                }
-                yield ns;
-            }
+            case POD -> new UserNamespace(idMappings(f + ".uids", u.getUidsList()),
+                    idMappings(f + ".gids", u.getGidsList()));
             default -> throw BerthException.invalidArgument("%s.mode %s: a user namespace is the pod's (POD) or the "
                     + "node's (NODE)", f, u.getMode());
         };
