@@ -15,15 +15,11 @@ import java.nio.file.Path;
  * ({@code move_mount}); on failure nothing is attached.
  */
 public final class IdmappedMount {
-    private static final int AT_FDCWD = -100;
     private static final int OPEN_TREE_CLONE = 1;
-    private static final int O_CLOEXEC = 02000000;
-    private static final int O_RDONLY = 0;
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int AT_RECURSIVE = 0x8000;
     private static final long MOUNT_ATTR_RDONLY = 0x1;
     private static final long MOUNT_ATTR_IDMAP = 0x100000;
-    private static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
     /** struct mount_attr: attr_set, attr_clr, propagation, userns_fd, each 64 bits. */
     private static final int MOUNT_ATTR_SIZE = 32;
 
@@ -44,8 +40,8 @@ public final class IdmappedMount {
         SysCalls.Calls c = sys.calls();
         int tree;
         try {
-            tree = c.open_tree(AT_FDCWD, SysCalls.cString(source.toString()),
-                    OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+            tree = c.open_tree(SysCalls.AT_FDCWD, SysCalls.cString(source.toString()),
+                    OPEN_TREE_CLONE | SysCalls.O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
         } catch (UnsatisfiedLinkError e) {
             throw new BerthException(ErrorKind.FAILED_PRECONDITION, "idmapped mounts need open_tree(2), which this C "
                     + "library lacks: " + e.getMessage(), e);
@@ -54,7 +50,7 @@ public final class IdmappedMount {
             throw failure(sys, "open_tree(" + source + ")");
         }
         try {
-            int ns = c.open(SysCalls.cString(usernsFile.toString()), O_RDONLY | O_CLOEXEC);
+            int ns = c.open(SysCalls.cString(usernsFile.toString()), SysCalls.O_RDONLY | SysCalls.O_CLOEXEC);
             if (ns < 0) {
                 throw failure(sys, "open(" + usernsFile + ")");
             }
@@ -65,16 +61,15 @@ public final class IdmappedMount {
                 if (c.mount_setattr(tree, SysCalls.cString(""), AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), attr,
                         MOUNT_ATTR_SIZE) != 0) {
                     int errno = sys.lastErrno();
-                    throw new BerthException(errno == 22 || errno == 38 ? ErrorKind.FAILED_PRECONDITION
-                            : ErrorKind.INTERNAL, "cannot make an idmapped mount of " + source + ": "
-                            + sys.describe(errno) + (errno == 22 ? "; its file system does not support idmapped "
-                            + "mounts on this kernel" : ""));
+                    throw new BerthException(errno == SysCalls.EINVAL || errno == SysCalls.ENOSYS
+                            ? ErrorKind.FAILED_PRECONDITION : ErrorKind.INTERNAL, "cannot make an idmapped mount of "
+                            + source + ": " + sys.describe(errno) + (errno == SysCalls.EINVAL ? "; its file system "
+                            + "does not support idmapped mounts on this kernel" : ""));
                 }
             } finally {
                 c.close(ns);
             }
-            if (c.move_mount(tree, SysCalls.cString(""), AT_FDCWD, SysCalls.cString(target.toString()),
-                    MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+            if (!sys.attach(tree, target)) {
                 throw failure(sys, "move_mount(" + source + " -> " + target + ")");
             }
         } finally {
@@ -84,7 +79,7 @@ public final class IdmappedMount {
 
     private static BerthException failure(SysCalls sys, String what) {
         int errno = sys.lastErrno();
-        return new BerthException(errno == 38 ? ErrorKind.FAILED_PRECONDITION : ErrorKind.INTERNAL,
+        return new BerthException(errno == SysCalls.ENOSYS ? ErrorKind.FAILED_PRECONDITION : ErrorKind.INTERNAL,
                 what + " failed: " + sys.describe(errno));
     }
 }

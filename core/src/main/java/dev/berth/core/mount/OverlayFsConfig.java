@@ -19,10 +19,6 @@ final class OverlayFsConfig {
     private static final int FSCONFIG_SET_STRING = 1;
     private static final int FSCONFIG_CMD_CREATE = 6;
     private static final int FSMOUNT_CLOEXEC = 1;
-    private static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
-    private static final int AT_FDCWD = -100;
-    private static final int EINVAL = 22;
-    private static final int ENOSYS = 38;
     /** Option words that are per-mount attributes (MOUNT_ATTR_*) rather than overlay parameters. */
     private static final Map<String, Integer> ATTRS = Map.of("ro", 0x1, "nosuid", 0x2, "nodev", 0x4, "noexec", 0x8,
             "noatime", 0x10, "strictatime", 0x20, "nodiratime", 0x80, "relatime", 0, "rw", 0, "defaults", 0);
@@ -52,7 +48,7 @@ final class OverlayFsConfig {
             return false;
         }
         if (fs < 0) {
-            if (sys.lastErrno() == ENOSYS) {
+            if (sys.lastErrno() == SysCalls.ENOSYS) {
                 supported = false;
                 return false;
             }
@@ -71,7 +67,7 @@ final class OverlayFsConfig {
                     for (String layer : o.substring("lowerdir=".length()).split(":")) {
                         if (c.fsconfig(fs, FSCONFIG_SET_STRING, SysCalls.cString("lowerdir+"),
                                 SysCalls.cString(layer), 0) != 0) {
-                            if (sys.lastErrno() == EINVAL && o.startsWith("lowerdir=" + layer)) {
+                            if (sys.lastErrno() == SysCalls.EINVAL && o.startsWith("lowerdir=" + layer)) {
                                 supported = false; // before 6.8 the kernel knows no "lowerdir+"
                                 return false;
                             }
@@ -91,8 +87,7 @@ final class OverlayFsConfig {
             if (mnt < 0) {
                 throw failure(sys, fs, "fsmount", target);
             }
-            if (c.move_mount(mnt, SysCalls.cString(""), AT_FDCWD, SysCalls.cString(target.toString()),
-                    MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+            if (!sys.attach(mnt, target)) {
                 throw failure(sys, fs, "move_mount", target);
             }
             return true;

@@ -25,9 +25,12 @@ public final class SysCalls {
     public static final long MS_REMOUNT = 32;
     public static final long MS_BIND = 4096;
     public static final long MS_REC = 16384;
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 02000000;
-    private static final int EINVAL = 22;
+    public static final int O_RDONLY = 0;
+    public static final int O_CLOEXEC = 02000000;
+    public static final int EINVAL = 22;
+    public static final int ENOSYS = 38;
+    public static final int AT_FDCWD = -100;
+    private static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
 
     /** The libc functions; each saves errno. */
     public interface Calls {
@@ -141,6 +144,14 @@ public final class SysCalls {
         } finally {
             calls.close(fd);
         }
+    }
+
+    /**
+     * Attaches the detached mount {@code mountFd} (from fsmount or open_tree) on {@code target} with move_mount(2);
+     * false when that failed, with {@link #lastErrno()} saying why.
+     */
+    public boolean attach(int mountFd, Path target) {
+        return calls.move_mount(mountFd, bytes(""), AT_FDCWD, bytes(target.toString()), MOVE_MOUNT_F_EMPTY_PATH) == 0;
     }
 
     /** The bound functions, for callers that handle errno themselves ({@link #lastErrno()}). */
