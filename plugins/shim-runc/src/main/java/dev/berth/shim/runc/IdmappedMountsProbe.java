@@ -28,26 +28,20 @@ final class IdmappedMountsProbe implements BooleanSupplier {
 
     private final Path root;
     private final Path state;
-    private volatile Boolean supported;
+    private Boolean supported;
 
     IdmappedMountsProbe(Path root, Path state) {
         this.root = root;
         this.state = state;
     }
 
+    /** Probes on the first call (once per runtime binary's features, so a handful of times at most). */
     @Override
-    public boolean getAsBoolean() {
-        Boolean s = supported;
-        if (s == null) {
-            synchronized (this) {
-                s = supported;
-                if (s == null) {
-                    s = probe();
-                    supported = s;
-                }
-            }
+    public synchronized boolean getAsBoolean() {
+        if (supported == null) {
+            supported = probe();
         }
-        return s;
+        return supported;
     }
 
     private boolean probe() {

@@ -785,16 +785,6 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
         } catch (IOException e) {
             LOG.warn("cannot list {}: {}", state, e.toString());
         }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(state.resolve(USERNS_ROOTFS_DIR))) {
-            for (Path p : ds) {
-                if (!known.containsKey(p.getFileName().toString())) {
-                    LOG.info("removing the root file system of unrecorded container {}", p.getFileName());
-                    removeRuntimeState(p.getFileName().toString(), defaultRuntime);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("cannot sweep {}: {}", state.resolve(USERNS_ROOTFS_DIR), e.toString());
-        }
         if (!all.isEmpty()) {
             LOG.info("recovered {} containers ({} created or running)", all.size(), running);
         }
@@ -835,6 +825,7 @@ public final class RuncShim implements RuntimeShim, AutoCloseable {
                 }
             }
         }
+        // before the bundle goes: a stray bundle is what recovery sweeps, and it takes this root file system along
         if (Files.exists(d.usernsRootfs())) {
             try {
                 Mounts.unmountAll(d.usernsRootfs());
