@@ -58,6 +58,8 @@ public final class PodSandboxController implements SandboxController, AutoClosea
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     private static final String IFNAME = "eth0";
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,62}[A-Za-z0-9])?");
+    /** A host name made from the pod name is cut to this many UTF-8 bytes (the kernel takes at most 64). */
+    private static final int MAX_DERIVED_HOSTNAME_BYTES = 63;
     /** Verbose status key: host pid of the infra process holding the pod's pid namespace. */
     static final String INFO_INFRA_PID = "infraPid";
     /** Verbose status key: the image the infra container runs, in image mode. */
@@ -582,7 +584,26 @@ public final class PodSandboxController implements SandboxController, AutoClosea
                 return "localhost";
             }
         }
-        return c.name().length() > 63 ? c.name().substring(0, 63) : c.name();
+        return utf8Prefix(c.name(), MAX_DERIVED_HOSTNAME_BYTES);
+    }
+
+    /**
+     * The longest prefix of {@code s} whose UTF-8 encoding fits in {@code maxBytes}, cut between code points: the
+     * kernel's limit on a host name is in bytes (64), and a pod name need not be ASCII.
+     */
+    static String utf8Prefix(String s, int maxBytes) {
+        int bytes = 0;
+        int end = 0;
+        while (end < s.length()) {
+            int cp = s.codePointAt(end);
+            int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + n > maxBytes) {
+                break;
+            }
+            bytes += n;
+            end += Character.charCount(cp);
+        }
+        return s.substring(0, end);
     }
 
     private String noNetworkConfig() {

@@ -175,6 +175,27 @@ class PodSandboxControllerTest {
     }
 
     /**
+     * Without a hostname the pod's name becomes it, cut to what the kernel takes: 63 bytes, not characters (a name of
+     * 4-byte characters was refused by sethostname and failed RunPodSandbox as INTERNAL; CriFuzzIT found it).
+     */
+    @Test
+    void aPodNameOfWideCharactersBecomesAHostNameTheKernelTakes() throws Exception {
+        writeConflist("10-berthtest.conflist", bridgePlugin() + ", {\"type\": \"loopback\"}");
+        PodSandboxController c = controller();
+        String name = "\uD841\uDF0E".repeat(27); // 27 four-byte code points: 108 bytes
+        c.create(pod("sbw", name).build());
+        c.start("sbw");
+        String expected = "\uD841\uDF0E".repeat(15); // 60 bytes; one more would be 64 > 63
+        assertThat(Files.readString(state.resolve("sandboxes/sbw/hostname"), StandardCharsets.UTF_8))
+                .isEqualTo(expected + "\n");
+        assertThat(sh("nsenter", "--uts=" + c.status("sbw", false).info().get(SandboxStatus.INFO_UTS_NS), "hostname")
+                .stdout().strip()).isEqualTo(expected);
+        c.stop("sbw", Duration.ofSeconds(5));
+        assertThat(PodSandboxController.utf8Prefix("abc", 2)).isEqualTo("ab");
+        assertThat(PodSandboxController.utf8Prefix("a\u00e9b", 2)).as("é is 2 bytes: not split").isEqualTo("a");
+    }
+
+    /**
      * A pod with its own user namespace: its network, UTS and IPC namespaces (and the pid namespace of its holder)
      * belong to that namespace — joining the user namespace first and then them works only then —, the holder runs as
      * the mapped uid, the pod's files are its root's, and stop releases everything.
