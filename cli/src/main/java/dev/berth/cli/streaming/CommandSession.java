@@ -65,13 +65,20 @@ public final class CommandSession {
         try (ChannelSession session = ChannelSession.open(http, uri, PROTOCOLS, output, connectTimeout)) {
             try {
                 if (terminal != null) {
+                    // Read and sent under one lock, so the last size sent is the last size read; the watch comes
+                    // first, so a change at any moment after the first read is sent again.
+                    Object sizeLock = new Object();
+                    Runnable sendSize = () -> {
+                        synchronized (sizeLock) {
+                            terminal.size().ifPresent(s -> sendQuietly(session, ChannelFrames.RESIZE,
+                                    s.json().getBytes(StandardCharsets.US_ASCII)));
+                        }
+                    };
+                    terminal.watchResize(sendSize);
                     if (raw) {
                         terminal.enterRaw();
                     }
-                    Runnable sendSize = () -> terminal.size().ifPresent(s -> sendQuietly(session, ChannelFrames.RESIZE,
-                            s.json().getBytes(StandardCharsets.US_ASCII)));
                     sendSize.run(); // first thing after the upgrade: a terminal exec waits briefly for it
-                    terminal.watchResize(sendSize);
                 }
                 if (options.stdin()) {
                     Thread pump = new Thread(() -> copyStdin(session), "berthctl-stdin");
