@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
  * {@code berthctl stats [ID...]}: ListContainerStats as a table. CPU % is the CPU time used between two samples
  * {@code --seconds} apart, in percent of one core (or the runtime's own usage_nano_cores when it gives one).
  */
-@Command(name = "stats", description = "Show containers' resource use (CRI ListContainerStats): CONTAINER, NAME, CPU %, MEM, "
+@Command(name = "stats", description = "Show containers' resource use (CRI ListContainerStats): CONTAINER, NAME, CPU %%, MEM, "
         + "DISK, INODES.")
 final class StatsCommand extends CriCommand {
     @Parameters(arity = "0..*", paramLabel = "ID", description = "Container ids or unique prefixes (default: all).")
