@@ -149,8 +149,27 @@ class DaemonLifecycleIT {
                 "--address", first.socket().toString());
         assertThat(second.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
         assertThat(second.log()).contains("another daemon is already serving on " + first.socket());
+        assertThat(second.log()).as("no plugin of the second ran").doesNotContain("PluginRegistry", "RuncShimPlugin");
         // the first is unharmed
         assertThat(first.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName()).isEqualTo("berth");
+    }
+
+    @Test
+    void secondDaemonOnTheSameDirectoriesExitsBeforeItsPluginsStart(Daemons.Session s) throws Exception {
+        TestConfig c = s.config();
+        Berthd first = s.start(c);
+        TestConfig other = s.config("second");
+        Berthd second = s.launch(other, "--root", c.dir().resolve("root").toString(),
+                "--state", c.dir().resolve("state").toString());
+        assertThat(second.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
+        assertThat(second.log()).contains("another berthd (pid " + first.process().pid() + ") is using " + c.dir().resolve("root"));
+        assertThat(second.log()).as("no plugin of the second ran").doesNotContain("PluginRegistry", "RuncShimPlugin");
+        assertThat(other.dir().resolve("run/berth.sock")).as("it never listened").doesNotExist();
+        assertThat(first.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName()).isEqualTo("berth");
+        // the lock goes with the process: a daemon started after the first ends takes the directories over
+        assertThat(first.terminate()).isZero();
+        Berthd third = s.start(other, "--root", c.dir().resolve("root").toString(), "--state", c.dir().resolve("state").toString());
+        assertThat(third.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName()).isEqualTo("berth");
     }
 
     @Test

@@ -30,11 +30,13 @@ public final class Daemon {
     /** The plugin that serves CRI; the node is useless to a kubelet without it, so its absence is shouted. */
     static final String CRI_PLUGIN = PluginTypes.GRPC + ".cri";
 
+    private final DirectoryLocks locks;
     private final PluginRegistry registry;
     private final UnixSocketServer server;
     private final MetricsHttpServer metricsServer;
 
-    private Daemon(PluginRegistry registry, UnixSocketServer server, MetricsHttpServer metricsServer) {
+    private Daemon(DirectoryLocks locks, PluginRegistry registry, UnixSocketServer server, MetricsHttpServer metricsServer) {
+        this.locks = locks;
         this.registry = registry;
         this.server = server;
         this.metricsServer = metricsServer;
@@ -53,25 +55,35 @@ public final class Daemon {
                 new DaemonInfo(build.version(), build.revision(), started, boot.loaded()), metrics);
         List<PluginInfo> unloaded = new ArrayList<>();
         List<DiscoveredPlugin> discovered = boot.discovery().discover(unloaded);
+        // Before any plugin runs: a second daemon on the same directories or socket is refused here, not after its
+        // plugins' recovery has touched the first one's containers.
+        DirectoryLocks locks = DirectoryLocks.acquire(cfg.root(), cfg.state());
         PluginRegistry registry = new PluginRegistry(env);
-        registry.start(discovered, unloaded);
-        PluginStates.register(metrics, registry::plugins);
         UnixSocketServer server;
         MetricsHttpServer metricsServer = null;
         try {
+            UnixSocketServer.claim(cfg.grpc().address());
+            registry.start(discovered, unloaded);
+            PluginStates.register(metrics, registry::plugins);
             server = UnixSocketServer.start(cfg.grpc(), registry.grpcServices());
             if (!cfg.metricsAddress().isEmpty()) {
-                metricsServer = MetricsHttpServer.start(cfg.metricsAddress(), metrics);
+                try {
+                    metricsServer = MetricsHttpServer.start(cfg.metricsAddress(), metrics);
+                } catch (IOException | RuntimeException e) {
+                    server.close();
+                    throw e;
+                }
                 LOG.info("metrics on http://{}/metrics", cfg.metricsAddress());
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (StartupException | IOException | RuntimeException e) {
             registry.close();
+            locks.close();
             throw e;
         }
         reportPlugins(registry.plugins());
         LOG.info("berthd {} serving on {} ({} ms after start)", build.version(), cfg.grpc().address(),
                 Duration.between(started, Instant.now()).toMillis());
-        return new Daemon(registry, server, metricsServer);
+        return new Daemon(locks, registry, server, metricsServer);
     }
 
     private static void reportPlugins(List<PluginInfo> plugins) {
@@ -91,6 +103,7 @@ public final class Daemon {
             metricsServer.close();
         }
         registry.close();
+        locks.close();
         LOG.info("berthd stopped");
     }
 }

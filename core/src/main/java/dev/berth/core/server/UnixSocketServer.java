@@ -35,6 +35,16 @@ public final class UnixSocketServer implements AutoCloseable {
     }
 
     /**
+     * Checks, before anything starts, that the socket can be served: its directory is made, a stale socket removed,
+     * and a daemon live on it refused. {@link #start} checks again when it binds.
+     *
+     * @throws IOException naming the socket when another daemon serves on it, or the path is not a socket
+     */
+    public static void claim(Path socket) throws IOException {
+        SocketPath.prepare(socket);
+    }
+
+    /**
      * Binds the socket and starts serving.
      *
      * @throws IOException when the socket cannot be bound, including when another daemon is live on it

@@ -1,0 +1,38 @@
+package dev.berth.core.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The cross-process case (a second berthd) is DaemonLifecycleIT's; here what one process sees. */
+class DirectoryLocksTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void locksBothDirectoriesWritesThePidAndReleasesOnClose() throws Exception {
+        Path root = dir.resolve("root");
+        Path state = dir.resolve("run/state");
+        try (DirectoryLocks locks = DirectoryLocks.acquire(root, state)) {
+            for (Path d : new Path[] {root, state}) {
+                assertThat(Files.readString(d.resolve(DirectoryLocks.FILE)).strip())
+                        .isEqualTo(Long.toString(ProcessHandle.current().pid()));
+            }
+            assertThatThrownBy(() -> DirectoryLocks.acquire(dir.resolve("other"), state))
+                    .isInstanceOf(IOException.class).hasMessageContaining(state.toString());
+            assertThat(dir.resolve("other/" + DirectoryLocks.FILE)).as("a refused acquire keeps nothing locked").exists();
+            DirectoryLocks.acquire(dir.resolve("other")).close();
+        }
+        DirectoryLocks.acquire(root, state).close();
+    }
+
+    @Test
+    void theSameDirectoryTwiceIsOneLock() throws Exception {
+        DirectoryLocks.acquire(dir, dir.resolve(".")).close();
+    }
+}
