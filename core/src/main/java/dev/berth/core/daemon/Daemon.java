@@ -65,17 +65,15 @@ public final class Daemon {
             UnixSocketServer.claim(cfg.grpc().address());
             registry.start(discovered, unloaded);
             PluginStates.register(metrics, registry::plugins);
-            server = UnixSocketServer.start(cfg.grpc(), registry.grpcServices());
             if (!cfg.metricsAddress().isEmpty()) {
-                try {
-                    metricsServer = MetricsHttpServer.start(cfg.metricsAddress(), metrics);
-                } catch (IOException | RuntimeException e) {
-                    server.close();
-                    throw e;
-                }
+                metricsServer = MetricsHttpServer.start(cfg.metricsAddress(), metrics);
                 LOG.info("metrics on http://{}/metrics", cfg.metricsAddress());
             }
+            server = UnixSocketServer.start(cfg.grpc(), registry.grpcServices());
         } catch (StartupException | IOException | RuntimeException e) {
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
             registry.close();
             locks.close();
             throw e;
