@@ -30,9 +30,9 @@ final class DirectoryLocks implements AutoCloseable {
 
     /** @throws IOException naming the directory (and the holder's pid) when another daemon holds one of them */
     static DirectoryLocks acquire(Path... dirs) throws IOException {
-        Set<Path> distinct = new LinkedHashSet<>();
+        Set<Path> distinct = new LinkedHashSet<>(); // by real path: root and state may be one directory, or link to it
         for (Path d : dirs) {
-            distinct.add(d.toAbsolutePath().normalize());
+            distinct.add(Files.createDirectories(d).toRealPath());
         }
         List<FileChannel> held = new ArrayList<>();
         try {
@@ -47,7 +47,6 @@ final class DirectoryLocks implements AutoCloseable {
     }
 
     private static FileChannel lock(Path dir) throws IOException {
-        Files.createDirectories(dir);
         Path file = dir.resolve(FILE);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {

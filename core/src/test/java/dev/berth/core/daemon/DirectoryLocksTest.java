@@ -32,7 +32,8 @@ class DirectoryLocksTest {
     }
 
     @Test
-    void theSameDirectoryTwiceIsOneLock() throws Exception {
-        DirectoryLocks.acquire(dir, dir.resolve(".")).close();
+    void theSameDirectoryTwiceIsOneLockEvenThroughALink() throws Exception {
+        Path link = Files.createSymbolicLink(dir.resolve("link"), dir);
+        DirectoryLocks.acquire(dir, dir.resolve("."), link).close();
     }
 }
