@@ -25,8 +25,8 @@ class DirectoryLocksTest {
             }
             assertThatThrownBy(() -> DirectoryLocks.acquire(dir.resolve("other"), state))
                     .isInstanceOf(IOException.class).hasMessageContaining(state.toString());
-            assertThat(dir.resolve("other/" + DirectoryLocks.FILE)).as("a refused acquire keeps nothing locked").exists();
-            DirectoryLocks.acquire(dir.resolve("other")).close();
+            assertThat(dir.resolve("other/" + DirectoryLocks.FILE)).as("the refused acquire got as far as other").exists();
+            DirectoryLocks.acquire(dir.resolve("other")).close(); // and released it: nothing stays locked
         }
         DirectoryLocks.acquire(root, state).close();
     }
